@@ -1,0 +1,42 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+
+from security.lockout import release_verification
+from security.throttle import address_is_throttled
+
+INVALID_SIGN_IN = "The username or password is not correct. Check both and try again."
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with one message for every failure and the per-address limit."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=settings.PORTAL_PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": INVALID_SIGN_IN,
+        # An inactive account reads like a wrong password, so it reveals nothing.
+        "inactive": INVALID_SIGN_IN,
+        "throttled": (
+            "There have been too many failed sign-ins from your network. "
+            "Please wait a few minutes before trying again."
+        ),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        )
+
+    def clean(self):
+        if self.request is not None and address_is_throttled(self.request):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        finally:
+            release_verification(self.request)

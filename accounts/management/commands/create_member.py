@@ -1,0 +1,50 @@
+import getpass
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import create_member, find_member
+from security.commands import operator_name
+
+
+class Command(BaseCommand):
+    help = "Create a member account. Prompts for the password twice unless --password-stdin is given."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--first-name", default="")
+        parser.add_argument("--last-name", default="")
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="Read the password from the first line of standard input.",
+        )
+
+    def handle(self, *args, **options):
+        if find_member(options["username"]):
+            raise CommandError(f"A member named {options['username']!r} already exists.")
+        password = self._read_password(options["password_stdin"])
+        try:
+            member = create_member(
+                username=options["username"],
+                email=options["email"],
+                password=password,
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+                actor=operator_name(),
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(f"Created member {member.get_username()} ({member.email}).")
+
+    def _read_password(self, from_stdin):
+        if from_stdin:
+            return sys.stdin.readline().rstrip("\r\n")
+        if not sys.stdin.isatty():
+            raise CommandError("No terminal to prompt for a password; use --password-stdin.")
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CommandError("The two passwords do not match.")
+        return password

@@ -1,0 +1,46 @@
+import unicodedata
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import ASCIIUsernameValidator
+from django.db import models
+
+
+def normalize_username(username):
+    """The one spelling of a username used for lookup and lockout: NFKC, trimmed, lower case.
+
+    Sign-in and the freeze counter share it, so "Alice" and "ａｌｉｃｅ" are the same account and
+    cannot be used to get five more guesses each.
+    """
+    return unicodedata.normalize("NFKC", str(username)).strip().lower()
+
+
+class MemberManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(**{self.model.USERNAME_FIELD: normalize_username(username)})
+
+
+class User(AbstractUser):
+    """A member of the portal, or a support staff member (is_staff)."""
+
+    # ASCII only, so no account can be registered under a look-alike of another's name.
+    username_validator = ASCIIUsernameValidator()
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer: letters, digits and @ . + - _ only.",
+        validators=[username_validator],
+        error_messages={"unique": "A member with that username already exists."},
+    )
+    email = models.EmailField("email address")
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MemberManager()
+
+    class Meta:
+        verbose_name = "member"
+        verbose_name_plural = "members"
+
+    @classmethod
+    def normalize_username(cls, username):
+        return normalize_username(username)

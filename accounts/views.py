@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from security.audit import Kind, record_event
+
+from .forms import SignInForm
+
+
+def _safe_next(request):
+    """The page to return to after sign-in: only a path on this site, never another host."""
+    target = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, ""))
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@login_not_required
+def sign_in(request):
+    next_url = _safe_next(request)
+    if request.user.is_authenticated:
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = form.get_user()
+        previous_sign_in = member.last_login
+        with transaction.atomic():
+            login(request, member)
+            record_event(Kind.SIGN_IN_SUCCEEDED, request=request, member=member)
+        if previous_sign_in:
+            request.session["previous_sign_in_at"] = previous_sign_in.isoformat()
+        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    status = 429 if form.has_error("__all__", "throttled") else 200
+    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+
+
+def frozen_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the sign-in page, saying plainly that the account is frozen."""
+    form = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
+    context = {"form": form, "frozen": True, "next": _safe_next(request)}
+    return render(request, "accounts/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+@require_POST
+@csrf_protect
+@login_not_required
+def sign_out(request):
+    if request.user.is_authenticated:
+        with transaction.atomic():
+            record_event(Kind.SIGNED_OUT, request=request, member=request.user)
+            logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@never_cache
+@login_not_required
+def signed_out(request):
+    return render(request, "accounts/signed_out.html")

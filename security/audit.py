@@ -1,0 +1,30 @@
+"""Writing the security audit log. Call inside the transaction of the change being recorded."""
+
+from axes.helpers import get_client_ip_address, get_client_user_agent
+
+from .models import SecurityEvent
+
+Kind = SecurityEvent.Kind
+
+
+def client_ip(request):
+    ip = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+    return ip or None
+
+
+def record_event(kind, *, request=None, username="", member=None, actor="", reason=""):
+    if member is not None and not username:
+        username = member.get_username()
+    ip_address = user_agent = None
+    if request is not None:
+        ip_address = client_ip(request)
+        user_agent = getattr(request, "axes_user_agent", None) or get_client_user_agent(request)
+    return SecurityEvent.objects.create(
+        kind=kind,
+        username=(username or "")[:150],
+        member=member,
+        actor=(actor or "")[:150],
+        ip_address=ip_address,
+        user_agent=(user_agent or "")[:300],
+        reason=reason,
+    )

@@ -1,0 +1,29 @@
+"""What the operator commands share."""
+
+import getpass
+
+from django.core.management.base import CommandError
+
+from accounts.services import find_member
+
+
+def operator_name():
+    """The audit log's actor for a command: the operator's login on this machine."""
+    try:
+        return f"operator:{getpass.getuser()}"
+    except OSError:
+        return "operator:unknown"
+
+
+def member_or_error(username):
+    member = find_member(username)
+    if member is None:
+        raise CommandError(f"No member is named {username!r}.")
+    return member
+
+
+def required_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise CommandError("Give a reason with --reason; it is written to the audit log.")
+    return reason

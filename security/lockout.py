@@ -1,0 +1,164 @@
+"""The five-strike freeze, on top of django-axes.
+
+django-axes counts failed sign-ins per username and refuses a frozen one before any hash is
+computed. On its own it checks, then hashes, then counts: forty simultaneous guesses all pass the
+check and all reach the hasher. Here each password check first reserves a slot, under a row lock,
+only while failures recorded plus checks in flight stay below the limit; the slot is released
+after the failure is committed. So an account never sees more password checks than the limit.
+"""
+
+from datetime import timedelta
+
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.utils import timezone
+
+from accounts.models import User, normalize_username
+
+from . import throttle
+from .audit import Kind, record_event
+from .models import VerificationGate
+
+
+def lockout_username(request, credentials=None):
+    """AXES_USERNAME_CALLABLE: count failures under the same spelling that sign-in looks up."""
+    source = credentials if credentials is not None else getattr(request, "POST", {})
+    username = source.get("username")
+    return None if username is None else normalize_username(username)
+
+
+def failure_count(username):
+    total = AccessAttempt.objects.filter(username=normalize_username(username)).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return total or 0
+
+
+def is_frozen(username):
+    return failure_count(username) >= settings.PORTAL_FREEZE_AFTER_FAILURES
+
+
+def _locked_gate(username):
+    """The gate row for this username, created if missing, locked until the transaction ends."""
+    # get_or_create retries the locked read when a concurrent request inserted the row first.
+    return VerificationGate.objects.select_for_update().get_or_create(username=username)[0]
+
+
+def reserve_verification(username, failures):
+    """Take one of the limit's slots for a password check; False when none is left."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.PORTAL_VERIFICATION_RESERVATION_SECONDS)
+    with transaction.atomic():
+        gate = _locked_gate(username)
+        in_flight = gate.in_flight if gate.last_reserved_at >= stale_before else 0
+        if failures() + in_flight >= settings.PORTAL_FREEZE_AFTER_FAILURES:
+            return False
+        gate.in_flight = in_flight + 1
+        gate.last_reserved_at = now
+        gate.save(update_fields=["in_flight", "last_reserved_at"])
+    return True
+
+
+def release_verification(request):
+    """Give the slot back once the check's outcome is committed. Safe to call twice."""
+    username = getattr(request, "portal_reserved_username", None)
+    if username is None:
+        return
+    request.portal_reserved_username = None
+    VerificationGate.objects.filter(username=username, in_flight__gt=0).update(in_flight=F("in_flight") - 1)
+
+
+class ReservingDatabaseHandler(AxesDatabaseHandler):
+    """AXES_HANDLER: axes' database handler, with the slot reservation and the audit log."""
+
+    def is_allowed(self, request, credentials=None):
+        if not super().is_allowed(request, credentials):
+            return False
+        username = get_client_username(request, credentials)
+        if not username:
+            return True
+        if not reserve_verification(username, lambda: self.get_failures(request, credentials)):
+            return False
+        request.portal_reserved_username = username
+        return True
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        if request is None:
+            return super().user_login_failed(sender, credentials, request, **kwargs)
+        refused = bool(getattr(request, "axes_locked_out", False))
+        typed = (credentials or {}).get("username", "")
+        member = _member_named(typed)
+        with transaction.atomic():
+            super().user_login_failed(sender, credentials, request, **kwargs)
+            throttle.count_address_failure(request)
+            if refused:
+                record_event(Kind.SIGN_IN_REFUSED_FROZEN, request=request, username=typed, member=member)
+            else:
+                record_event(Kind.SIGN_IN_FAILED, request=request, username=typed, member=member)
+                if getattr(request, "axes_locked_out", False):
+                    record_event(
+                        Kind.ACCOUNT_FROZEN,
+                        request=request,
+                        username=typed,
+                        member=member,
+                        reason=f"{settings.PORTAL_FREEZE_AFTER_FAILURES} failed sign-in attempts",
+                    )
+        release_verification(request)
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        super().user_logged_in(sender, request, user, **kwargs)
+        release_verification(request)
+
+
+def _member_named(username):
+    if not username:
+        return None
+    return User.objects.filter(username=normalize_username(username)).first()
+
+
+@transaction.atomic
+def freeze_account(*, member, reason, actor, request=None):
+    """Freeze as if the limit of failures had been reached. False when it already was."""
+    username = normalize_username(member.get_username())
+    if is_frozen(username):
+        return False
+    AccessAttempt.objects.filter(username=username).delete()
+    AccessAttempt.objects.create(
+        username=username,
+        ip_address=None,
+        user_agent=f"frozen by {actor}"[:255],
+        http_accept="",
+        path_info="",
+        get_data="",
+        post_data="",
+        failures_since_start=settings.PORTAL_FREEZE_AFTER_FAILURES,
+    )
+    record_event(Kind.ACCOUNT_FROZEN, request=request, member=member, actor=actor, reason=reason)
+    return True
+
+
+@transaction.atomic
+def unfreeze_account(*, member, reason, actor, request=None):
+    """Clear the failures that froze the account. False when it was not frozen."""
+    username = normalize_username(member.get_username())
+    if not is_frozen(username):
+        return False
+    AxesProxyHandler.reset_attempts(username=username)
+    VerificationGate.objects.filter(username=username).update(in_flight=0)
+    record_event(Kind.ACCOUNT_UNFROZEN, request=request, member=member, actor=actor, reason=reason)
+    return True
+
+
+def frozen_usernames():
+    """(username, failures, last attempt) for every username at or over the limit."""
+    return (
+        AccessAttempt.objects.values("username")
+        .annotate(failures=Sum("failures_since_start"), last_attempt=Max("attempt_time"))
+        .filter(failures__gte=settings.PORTAL_FREEZE_AFTER_FAILURES)
+        .order_by("username")
+    )

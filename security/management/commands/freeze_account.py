@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from security.commands import member_or_error, operator_name, required_reason
+from security.lockout import freeze_account
+
+
+class Command(BaseCommand):
+    help = "Freeze a member's account, as if the limit of failed sign-ins had been reached."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--reason", required=True, help="Why; written to the audit log.")
+
+    def handle(self, *args, **options):
+        member = member_or_error(options["username"])
+        reason = required_reason(options["reason"])
+        if freeze_account(member=member, reason=reason, actor=operator_name()):
+            self.stdout.write(f"Froze {member.get_username()}.")
+        else:
+            self.stdout.write(f"{member.get_username()} was already frozen; nothing changed.")

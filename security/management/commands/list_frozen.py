@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from security.lockout import frozen_usernames
+
+
+class Command(BaseCommand):
+    help = "List frozen member accounts, with their failed attempts and the last one's time."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--include-unknown",
+            action="store_true",
+            help="Also list frozen usernames that name no member (targets of guessing).",
+        )
+
+    def handle(self, *args, **options):
+        rows = list(frozen_usernames())
+        members = set(
+            User.objects.filter(username__in=[row["username"] for row in rows]).values_list(
+                "username", flat=True
+            )
+        )
+        shown = 0
+        for row in rows:
+            is_member = row["username"] in members
+            if not is_member and not options["include_unknown"]:
+                continue
+            label = "" if is_member else "  (no such member)"
+            self.stdout.write(
+                f"{row['username']}\t{row['failures']} failures\tlast {row['last_attempt']:%Y-%m-%d %H:%M:%S}Z{label}"
+            )
+            shown += 1
+        self.stdout.write(f"{shown} frozen account(s).")

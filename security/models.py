@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class SecurityEvent(models.Model):
+    """One line of the security audit log. Never holds a password or an answer."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN_SUCCEEDED = "sign_in_succeeded", "Sign-in succeeded"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_IN_REFUSED_FROZEN = "sign_in_refused_frozen", "Sign-in refused: account frozen"
+        SIGN_IN_REFUSED_ADDRESS = "sign_in_refused_address", "Sign-in refused: too many from address"
+        ACCOUNT_FROZEN = "account_frozen", "Account frozen"
+        ACCOUNT_UNFROZEN = "account_unfrozen", "Account unfrozen"
+        SIGNED_OUT = "signed_out", "Signed out"
+        MEMBER_CREATED = "member_created", "Member created"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
+    # The username exactly as typed (it may name no member), cut to the field's length.
+    username = models.CharField(max_length=150, blank=True, db_index=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="security_events",
+    )
+    # Who made the change when it was not the member: a staff member or an operator's login name.
+    actor = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+
+class VerificationGate(models.Model):
+    """Per-username count of password checks under way, reserved before the hasher runs.
+
+    Locked with SELECT ... FOR UPDATE while a check is reserved, so that the failures already
+    recorded plus the checks in flight never exceed the freeze limit, whatever the concurrency.
+    """
+
+    username = models.CharField(max_length=255, unique=True)
+    in_flight = models.PositiveIntegerField(default=0)
+    last_reserved_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.username}: {self.in_flight} in flight"

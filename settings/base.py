@@ -1,0 +1,178 @@
+"""Settings shared by every environment; each environment file changes only what differs."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+SECRET_KEY = env("SECRET_KEY", default="")
+DEBUG = False
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "accounts",
+    "security",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a signed-in member unless its view is marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "security.middleware.NoStoreForMembersMiddleware",
+    # Last, so it sees the lockout flag the sign-in flow leaves on the request.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "security.context_processors.security_policy",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def sqlite_options(database):
+    """SQLite: take the write lock when a transaction starts, so check-then-write is atomic."""
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+    return database
+
+
+sqlite_options(DATABASES["default"])
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+
+# Accounts and sign-in
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First, so a frozen account is refused before any password hash is computed.
+    "axes.backends.AxesStandaloneBackend",
+    # An unknown username still costs one full hash here, so timing does not reveal it.
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:signed_out"
+
+PASSWORD_HASHERS = [
+    "security.hashers.PortalArgon2PasswordHasher",
+    # Older hashes still verify, and are re-hashed with Argon2id on the next sign-in.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+]
+# Argon2id cost, chosen by bench/hash_cost.py (see docs/security.md). OWASP minimum: 19 MiB, t=2, p=1.
+PORTAL_ARGON2_MEMORY_KIB = env.int("PORTAL_ARGON2_MEMORY_KIB", default=47104)
+PORTAL_ARGON2_TIME_COST = env.int("PORTAL_ARGON2_TIME_COST", default=2)
+PORTAL_ARGON2_PARALLELISM = env.int("PORTAL_ARGON2_PARALLELISM", default=1)
+
+PORTAL_PASSWORD_MIN_LENGTH = env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)
+# Long passphrases are welcome; the cap only stops a megabyte "password" from reaching the hasher.
+PORTAL_PASSWORD_MAX_LENGTH = 1024
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PORTAL_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# The five-strike freeze (django-axes). No cool-off: a frozen account stays frozen until unfrozen.
+PORTAL_FREEZE_AFTER_FAILURES = env.int("PORTAL_FREEZE_AFTER_FAILURES", default=5)
+AXES_FAILURE_LIMIT = PORTAL_FREEZE_AFTER_FAILURES
+AXES_COOLOFF_TIME = None
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "security.lockout.ReservingDatabaseHandler"
+AXES_USERNAME_CALLABLE = "security.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "accounts.views.frozen_response"
+AXES_HTTP_RESPONSE_CODE = 403
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_IPWARE_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=None)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_VERBOSE = False
+# How long a reserved password check may stay unresolved (a crashed worker) before it is void.
+PORTAL_VERIFICATION_RESERVATION_SECONDS = 60
+
+# Per-address limit on failed sign-ins across all usernames; it never freezes a member account.
+PORTAL_IP_FAILURE_LIMIT = env.int("PORTAL_IP_FAILURE_LIMIT", default=30)
+PORTAL_IP_FAILURE_WINDOW_SECONDS = env.int("PORTAL_IP_FAILURE_WINDOW_SECONDS", default=900)
+
+# Sessions: in the database, shared by every app server; ends when the browser closes.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Member Portal <no-reply@localhost>")
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# axes.W006 warns that username-only lockout lets one address guess across many usernames.
+# That is deliberate: locking by address would freeze members behind a shared NAT. The separate
+# per-address limit in security/throttle.py covers it (docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -1,0 +1,8 @@
+"""Local development: SQLite and the local-memory cache, no services needed."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
+(BASE_DIR / "var").mkdir(exist_ok=True)
