@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
 from security.lockout import release_verification
 from security.throttle import address_is_throttled
@@ -11,6 +11,20 @@ INVALID_SIGN_IN = "The username or password is not correct. Check both and try a
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, with one message for every failure and the per-address limit."""
 
+    # Declared here because AuthenticationForm sets the limit without its validator, which would let a
+    # megabyte "username" reach the lockout tables.
+    username = UsernameField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
     password = forms.CharField(
         label="Password",
         strip=False,
@@ -26,12 +40,6 @@ class SignInForm(AuthenticationForm):
             "Please wait a few minutes before trying again."
         ),
     }
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].widget.attrs.update(
-            {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
-        )
 
     def clean(self):
         if self.request is not None and address_is_throttled(self.request):

@@ -27,8 +27,7 @@ class Command(BaseCommand):
             if not is_member and not options["include_unknown"]:
                 continue
             label = "" if is_member else "  (no such member)"
-            self.stdout.write(
-                f"{row['username']}\t{row['failures']} failures\tlast {row['last_attempt']:%Y-%m-%d %H:%M:%S}Z{label}"
-            )
+            last = f"{row['last_attempt']:%Y-%m-%d %H:%M:%S}Z"
+            self.stdout.write(f"{row['username']}\t{row['failures']} failures\tlast {last}{label}")
             shown += 1
         self.stdout.write(f"{shown} frozen account(s).")
