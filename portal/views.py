@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -18,3 +20,12 @@ def home(request):
     ).count()
     context = {"previous_sign_in": previous_sign_in, "failed_attempts": failed_attempts}
     return render(request, "portal/home.html", context)
+
+
+@login_not_required
+def admin_sign_in(request):
+    """The support site signs people in through the one sign-in page, with its freeze and limits."""
+    if request.user.is_authenticated:
+        # Signed in, but not staff: sending them to sign in again would loop back here.
+        return render(request, "portal/no_support_access.html", status=403)
+    return redirect_to_login(request.GET.get("next", "/admin/"))

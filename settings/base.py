@@ -97,7 +97,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
 ]
 # Argon2id cost, chosen by bench/hash_cost.py (see docs/security.md). OWASP minimum: 19 MiB, t=2, p=1.
-PORTAL_ARGON2_MEMORY_KIB = env.int("PORTAL_ARGON2_MEMORY_KIB", default=47104)
+PORTAL_ARGON2_MEMORY_KIB = env.int("PORTAL_ARGON2_MEMORY_KIB", default=19456)
 PORTAL_ARGON2_TIME_COST = env.int("PORTAL_ARGON2_TIME_COST", default=2)
 PORTAL_ARGON2_PARALLELISM = env.int("PORTAL_ARGON2_PARALLELISM", default=1)
 

@@ -1,13 +1,14 @@
 """Tests: the zero-setup default (SQLite, local memory), or DATABASE_URL/CACHE_URL when given."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, PASSWORD_HASHERS
+from .base import BASE_DIR, PASSWORD_HASHERS, SILENCED_SYSTEM_CHECKS
 
 SECRET_KEY = "test-only-insecure-key"
 (BASE_DIR / "var").mkdir(exist_ok=True)
 
 # Unit tests use a fast hasher; tests that measure or rely on the real cost switch it back.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.E001"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Static files straight from the apps, without collectstatic.

@@ -1,0 +1,29 @@
+from tests.conftest import MEMBER_PASSWORD
+from tests.helpers import sign_in
+
+
+def test_it_sends_the_support_site_through_the_one_sign_in_page(client, db):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/?next=/admin/"
+
+
+def test_it_lets_staff_into_the_support_site_after_sign_in(client, make_member):
+    make_member("sam", is_staff=True, is_superuser=True)
+    response = sign_in(client, "sam", MEMBER_PASSWORD, next="/admin/")
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_it_turns_a_member_away_from_the_support_site_without_a_loop(client, member):
+    client.force_login(member)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert "This area is for support staff" in response.content.decode()
+    assert len(response.redirect_chain) == 1
+
+
+def test_it_freezes_staff_accounts_too(client, make_member):
+    make_member("sam", is_staff=True)
+    for _ in range(5):
+        sign_in(client, "sam", "wrong", next="/admin/")
+    assert sign_in(client, "sam", MEMBER_PASSWORD, next="/admin/").status_code == 403

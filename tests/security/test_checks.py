@@ -1,0 +1,30 @@
+from security.checks import check_freeze_policy, check_password_hashing
+
+
+def ids(errors):
+    return [error.id for error in errors]
+
+
+def test_it_accepts_the_shipped_policy(settings):
+    settings.PASSWORD_HASHERS = settings.PASSWORD_HASHERS[1:]  # without the fast test hasher
+    assert check_password_hashing(None) == [] and check_freeze_policy(None) == []
+
+
+def test_it_refuses_argon2_below_the_owasp_minimum(settings):
+    settings.PASSWORD_HASHERS = settings.PASSWORD_HASHERS[1:]
+    settings.PORTAL_ARGON2_MEMORY_KIB = 16384
+    assert ids(check_password_hashing(None)) == ["security.E002"]
+    settings.PORTAL_ARGON2_MEMORY_KIB, settings.PORTAL_ARGON2_TIME_COST = 19456, 1
+    assert ids(check_password_hashing(None)) == ["security.E002"]
+
+
+def test_it_refuses_a_weaker_first_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    assert ids(check_password_hashing(None)) == ["security.E001"]
+
+
+def test_it_refuses_a_cool_off_or_a_drifting_limit(settings):
+    settings.AXES_COOLOFF_TIME = 1
+    assert ids(check_freeze_policy(None)) == ["security.E003"]
+    settings.AXES_COOLOFF_TIME, settings.AXES_FAILURE_LIMIT = None, 10
+    assert ids(check_freeze_policy(None)) == ["security.E003"]
