@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
+from security.audit import Kind, record_event
 from security.lockout import release_verification
 from security.throttle import address_is_throttled
 
@@ -43,6 +44,11 @@ class SignInForm(AuthenticationForm):
 
     def clean(self):
         if self.request is not None and address_is_throttled(self.request):
+            record_event(
+                Kind.SIGN_IN_REFUSED_ADDRESS,
+                request=self.request,
+                username=self.cleaned_data.get("username", ""),
+            )
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()

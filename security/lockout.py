@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
-from accounts.models import User, normalize_username
+from accounts.models import normalize_username
+from accounts.services import find_member
 
 from . import throttle
 from .audit import Kind, record_event
@@ -92,7 +93,7 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
             return super().user_login_failed(sender, credentials, request, **kwargs)
         refused = bool(getattr(request, "axes_locked_out", False))
         typed = (credentials or {}).get("username", "")
-        member = _member_named(typed)
+        member = find_member(typed) if typed else None
         with transaction.atomic():
             super().user_login_failed(sender, credentials, request, **kwargs)
             throttle.count_address_failure(request)
@@ -113,12 +114,6 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
     def user_logged_in(self, sender, request, user, **kwargs):
         super().user_logged_in(sender, request, user, **kwargs)
         release_verification(request)
-
-
-def _member_named(username):
-    if not username:
-        return None
-    return User.objects.filter(username=normalize_username(username)).first()
 
 
 @transaction.atomic
