@@ -37,8 +37,7 @@ class SignInForm(AuthenticationForm):
         # An inactive account reads like a wrong password, so it reveals nothing.
         "inactive": INVALID_SIGN_IN,
         "throttled": (
-            "There have been too many failed sign-ins from your network. "
-            "Please wait a few minutes before trying again."
+            "There have been too many failed sign-ins from your network. Please wait a few minutes before trying again."
         ),
     }
 

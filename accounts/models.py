@@ -34,12 +34,19 @@ class User(AbstractUser):
     )
     email = models.EmailField("email address")
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    security_questions_set_at = models.DateTimeField(null=True, blank=True)
+    # Set by support staff to have the member choose new questions at the next sign-in.
+    must_choose_security_questions = models.BooleanField(default=False)
 
     objects = MemberManager()
 
     class Meta:
         verbose_name = "member"
         verbose_name_plural = "members"
+
+    @property
+    def needs_security_questions(self):
+        return not self.is_staff and (self.security_questions_set_at is None or self.must_choose_security_questions)
 
     @classmethod
     def normalize_username(cls, username):

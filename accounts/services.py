@@ -1,10 +1,13 @@
 """Changes to members. Each writes its audit event in the same transaction."""
 
-from django.contrib.auth import password_validation
+from django.conf import settings
+from django.contrib.auth import password_validation, update_session_auth_hash
 from django.db import transaction
 from django.utils import timezone
 
+from security import notices
 from security.audit import Kind, record_event
+from security.questions import set_security_answers
 
 from .models import User, normalize_username
 
@@ -28,3 +31,30 @@ def create_member(*, username, email, password, first_name="", last_name="", act
 
 def find_member(username):
     return User.objects.filter(username=normalize_username(username)).first()
+
+
+@transaction.atomic
+def choose_security_questions(*, member, choices, request):
+    set_security_answers(member=member, choices=choices, request=request)
+    notices.questions_changed(member)
+
+
+@transaction.atomic
+def change_password(*, member, form, request):
+    """Set the new password; this session stays signed in, every other one ends."""
+    member.password_changed_at = timezone.now()
+    form.save()
+    update_session_auth_hash(request, member)
+    record_event(Kind.PASSWORD_CHANGED, request=request, member=member)
+    notices.password_changed(member)
+
+
+def password_age_days(member):
+    if member.password_changed_at is None:
+        return None
+    return (timezone.now() - member.password_changed_at).days
+
+
+def password_reminder_due(member):
+    age = password_age_days(member)
+    return age is not None and age >= settings.PORTAL_PASSWORD_REMINDER_DAYS

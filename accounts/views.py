@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
@@ -10,16 +11,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from security.audit import Kind, record_event
+from security.forms import ChangePasswordForm, ChooseQuestionsForm
 
+from . import services
 from .forms import SignInForm
 
 
 def _safe_next(request):
     """The page to return to after sign-in: only a path on this site, never another host."""
     target = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, ""))
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return ""
 
@@ -68,3 +69,35 @@ def sign_out(request):
 @login_not_required
 def signed_out(request):
     return render(request, "accounts/signed_out.html")
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def choose_questions(request):
+    """First sign-in (or when support asks): choose security questions. Later: change them."""
+    form = ChooseQuestionsForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        first_time = request.user.security_questions_set_at is None
+        services.choose_security_questions(member=request.user, choices=form.choices(), request=request)
+        messages.success(request, "Your security questions are saved.")
+        return redirect("home" if first_time else "accounts:security")
+    required = request.user.needs_security_questions
+    return render(request, "accounts/choose_questions.html", {"form": form, "required": required}, status=200)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def change_password(request):
+    form = ChangePasswordForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.change_password(member=request.user, form=form, request=request)
+        messages.success(request, "Your password is changed. Other sessions have been signed out.")
+        return redirect("accounts:security")
+    return render(request, "accounts/change_password.html", {"form": form})
+
+
+@never_cache
+def security_settings(request):
+    return render(request, "accounts/security.html", {"password_age_days": services.password_age_days(request.user)})

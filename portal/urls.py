@@ -11,5 +11,6 @@ urlpatterns = [
     # One sign-in page for everyone, so the admin gets the same freeze and address limits.
     path("admin/login/", views.admin_sign_in),
     path("admin/", admin.site.urls),
+    path("accounts/password-reset/", include("security.urls")),
     path("accounts/", include("accounts.urls")),
 ]

@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.services import password_age_days, password_reminder_due
 from security.models import SecurityEvent
 
 
@@ -18,7 +19,12 @@ def home(request):
         created_at__gt=previous_sign_in or request.user.date_joined,
         created_at__lte=request.user.last_login,
     ).count()
-    context = {"previous_sign_in": previous_sign_in, "failed_attempts": failed_attempts}
+    context = {
+        "previous_sign_in": previous_sign_in,
+        "failed_attempts": failed_attempts,
+        "password_age_days": password_age_days(request.user),
+        "password_reminder_due": password_reminder_due(request.user),
+    }
     return render(request, "portal/home.html", context)
 
 

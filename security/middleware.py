@@ -1,3 +1,5 @@
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 
@@ -13,3 +15,18 @@ class NoStoreForMembersMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class SecurityQuestionsRequiredMiddleware:
+    """A member without security questions (or asked by support to renew them) chooses them first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.needs_security_questions:
+            allowed = {reverse("accounts:choose_questions"), reverse("accounts:logout")}
+            if request.path not in allowed:
+                return redirect("accounts:choose_questions")
+        return self.get_response(request)

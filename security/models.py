@@ -15,6 +15,14 @@ class SecurityEvent(models.Model):
         ACCOUNT_UNFROZEN = "account_unfrozen", "Account unfrozen"
         SIGNED_OUT = "signed_out", "Signed out"
         MEMBER_CREATED = "member_created", "Member created"
+        QUESTIONS_SET = "questions_set", "Security questions set"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        RESET_STARTED = "reset_started", "Password reset started"
+        RESET_ANSWERS_FAILED = "reset_answers_failed", "Password reset: wrong answers"
+        RESET_LOCKED = "reset_locked", "Password reset locked"
+        RESET_REFUSED_LOCKED = "reset_refused_locked", "Password reset refused: locked"
+        RESET_ANSWERS_PASSED = "reset_answers_passed", "Password reset: answers passed"
+        PASSWORD_RESET = "password_reset", "Password reset completed"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
@@ -53,3 +61,53 @@ class VerificationGate(models.Model):
 
     def __str__(self):
         return f"{self.username}: {self.in_flight} in flight"
+
+
+class SecurityAnswer(models.Model):
+    """One of a member's security questions, with the answer stored only as a password hash."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_answers")
+    position = models.PositiveSmallIntegerField()
+    question = models.CharField(max_length=40)
+    answer_hash = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["member", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "position"], name="one_answer_per_position"),
+            models.UniqueConstraint(fields=["member", "question"], name="one_answer_per_question"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} question {self.position}"
+
+
+class ResetStrikes(models.Model):
+    """Failed answer submissions in the reset tool, per username as typed (known or not)."""
+
+    username = models.CharField(max_length=255, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "reset strikes"
+
+    def __str__(self):
+        return f"{self.username}: {self.failures}"
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a member's recent passwords, so none of the last few is chosen again."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history")
+    password_hash = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "password history"
+
+    def __str__(self):
+        return f"{self.member} at {self.created_at:%Y-%m-%d}"

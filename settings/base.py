@@ -35,6 +35,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a signed-in member unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "security.middleware.SecurityQuestionsRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "security.middleware.NoStoreForMembersMiddleware",
@@ -112,7 +113,18 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "security.passwords.NoReuseValidator"},
 ]
+PORTAL_PASSWORD_HISTORY = env.int("PORTAL_PASSWORD_HISTORY", default=5)
+# Members are reminded, never forced, to change a password older than this.
+PORTAL_PASSWORD_REMINDER_DAYS = env.int("PORTAL_PASSWORD_REMINDER_DAYS", default=180)
+
+# Security questions and the self-service reset.
+PORTAL_ANSWER_MIN_LENGTH = env.int("PORTAL_ANSWER_MIN_LENGTH", default=4)
+PORTAL_RESET_STEP_SECONDS = env.int("PORTAL_RESET_STEP_SECONDS", default=600)
+PORTAL_RESET_FAILURE_LIMIT = env.int("PORTAL_RESET_FAILURE_LIMIT", default=5)
+PORTAL_RESET_LOCK_SECONDS = env.int("PORTAL_RESET_LOCK_SECONDS", default=3600)
+PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="1-800-555-0199")
 
 # The five-strike freeze (django-axes). No cool-off: a frozen account stays frozen until unfrozen.
 PORTAL_FREEZE_AFTER_FAILURES = env.int("PORTAL_FREEZE_AFTER_FAILURES", default=5)

@@ -17,9 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rows = list(frozen_usernames())
         members = set(
-            User.objects.filter(username__in=[row["username"] for row in rows]).values_list(
-                "username", flat=True
-            )
+            User.objects.filter(username__in=[row["username"] for row in rows]).values_list("username", flat=True)
         )
         shown = 0
         for row in rows:

@@ -1,0 +1,140 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.validators import MaxLengthValidator
+
+from accounts.models import normalize_username
+
+from .lockout import release_verification
+from .questions import QUESTION_COUNT, QUESTIONS, normalize_answer
+
+ANSWER_MAX_LENGTH = 200
+
+
+class CurrentPasswordMixin:
+    """A form that first asks the signed-in member's current password again.
+
+    The check goes through authenticate(), so wrong guesses count toward the same freeze as
+    sign-in: a stolen session cannot be used to guess the password here.
+    """
+
+    def clean_current_password(self):
+        password = self.cleaned_data["current_password"]
+        try:
+            user = authenticate(self.request, username=self.member.get_username(), password=password)
+        finally:
+            release_verification(self.request)
+        if user is None or user.pk != self.member.pk:
+            raise forms.ValidationError("That is not your current password.", code="password_incorrect")
+        return password
+
+
+def current_password_field():
+    return forms.CharField(
+        label="Your current password",
+        strip=False,
+        max_length=settings.PORTAL_PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+def answer_field(label):
+    return forms.CharField(
+        label=label,
+        max_length=ANSWER_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class ChooseQuestionsForm(CurrentPasswordMixin, forms.Form):
+    """Three different questions from the list, each with an answer, after the password again."""
+
+    current_password = current_password_field()
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.member = request.user
+        super().__init__(*args, **kwargs)
+        choices = [("", "Choose a question"), *QUESTIONS.items()]
+        for n in range(1, QUESTION_COUNT + 1):
+            self.fields[f"question_{n}"] = forms.ChoiceField(label=f"Question {n}", choices=choices)
+            self.fields[f"answer_{n}"] = answer_field(f"Answer to question {n}")
+
+    def pairs(self):
+        return [(self[f"question_{n}"], self[f"answer_{n}"]) for n in range(1, QUESTION_COUNT + 1)]
+
+    def clean(self):
+        cleaned = super().clean()
+        questions = [cleaned.get(f"question_{n}") for n in range(1, QUESTION_COUNT + 1)]
+        if all(questions) and len(set(questions)) != QUESTION_COUNT:
+            raise forms.ValidationError("Choose three different questions.", code="duplicate_question")
+        username = normalize_answer(self.member.get_username())
+        password = normalize_answer(cleaned.get("current_password") or "")
+        seen = set()
+        for n in range(1, QUESTION_COUNT + 1):
+            answer = cleaned.get(f"answer_{n}")
+            if answer is None:
+                continue
+            normalized = normalize_answer(answer)
+            if len(normalized.replace(" ", "")) < settings.PORTAL_ANSWER_MIN_LENGTH:
+                self.add_error(
+                    f"answer_{n}",
+                    f"Give an answer of at least {settings.PORTAL_ANSWER_MIN_LENGTH} letters or digits.",
+                )
+            elif normalized in seen:
+                self.add_error(f"answer_{n}", "Give a different answer to each question.")
+            elif username and username in normalized:
+                self.add_error(f"answer_{n}", "An answer must not contain your username.")
+            elif password and password in normalized:
+                self.add_error(f"answer_{n}", "An answer must not contain your password.")
+            seen.add(normalized)
+        return cleaned
+
+    def choices(self):
+        return [
+            (self.cleaned_data[f"question_{n}"], self.cleaned_data[f"answer_{n}"]) for n in range(1, QUESTION_COUNT + 1)
+        ]
+
+
+class ResetUsernameForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def clean_username(self):
+        return normalize_username(self.cleaned_data["username"])
+
+
+class ResetAnswersForm(forms.Form):
+    """The questions asked for one username, each answer labelled with its question."""
+
+    def __init__(self, questions, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n, key in enumerate(questions, start=1):
+            self.fields[f"answer_{n}"] = answer_field(QUESTIONS[key])
+
+    def answers(self):
+        return [self.cleaned_data[name] for name in self.fields]
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's set-password form (new password twice, all validators), with our length cap."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("new_password1", "new_password2"):
+            self.fields[name].max_length = settings.PORTAL_PASSWORD_MAX_LENGTH
+            self.fields[name].validators.append(MaxLengthValidator(settings.PORTAL_PASSWORD_MAX_LENGTH))
+
+
+class ChangePasswordForm(CurrentPasswordMixin, NewPasswordForm):
+    current_password = current_password_field()
+    field_order = ["current_password", "new_password1", "new_password2"]
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.member = request.user
+        super().__init__(request.user, *args, **kwargs)

@@ -1,0 +1,93 @@
+"""Security questions: the curated list, answer normalization and hashing, decoys for unknown names.
+
+Answers are weaker secrets than passwords, so they are kept like passwords: normalized so that a
+member's own spelling differences do not matter, then hashed with the password hasher (salted
+Argon2id); the answer itself is never stored, logged or shown.
+"""
+
+import hashlib
+import hmac
+import re
+import unicodedata
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import Kind, record_event
+from .models import SecurityAnswer
+
+# Facts a stranger cannot find on a social profile: no birthplaces, schools, pets or maiden names.
+QUESTIONS = {
+    "first_concert": "What was the first concert or live show you paid to attend?",
+    "first_dish": "Which dish did you first learn to cook on your own?",
+    "childhood_toy": "What did you call the toy or blanket you slept with as a small child?",
+    "house_number_age_ten": "What was the house or flat number where you lived at age ten?",
+    "first_video_game": "What was the first video game you played all the way through?",
+    "swim_teacher": "Who taught you to swim or to ride a bicycle? (first name)",
+    "first_solo_trip": "Where did you go on your first trip without your family?",
+    "first_job_neighbour": "What was the first name of the person you worked next to in your first job?",
+    "oldest_cousin_middle_name": "What is the middle name of your oldest cousin?",
+    "first_alarm_clock_song": "What song or sound did your first alarm clock or phone wake you with?",
+    "friend_street": "On which street did your closest childhood friend live?",
+    "worst_haircut_year": "In which year did you have the haircut you regret most?",
+}
+QUESTION_COUNT = 3
+
+_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize_answer(answer):
+    """One spelling of an answer: NFKC, case-folded, punctuation gone, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", answer).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+def decoy_questions(username):
+    """The questions an unknown username is asked: chosen stably from it with a keyed hash."""
+    key = hashlib.sha256(f"decoy-questions:{settings.SECRET_KEY}".encode()).digest()
+    remaining = sorted(QUESTIONS)
+    chosen = []
+    for n in range(QUESTION_COUNT):
+        digest = hmac.new(key, f"{n}:{username}".encode(), hashlib.sha256).digest()
+        chosen.append(remaining.pop(int.from_bytes(digest[:8], "big") % len(remaining)))
+    return chosen
+
+
+def questions_for(member, username):
+    """The member's own questions, or decoys when there is no such member or none are set."""
+    if member is not None:
+        own = list(member.security_answers.order_by("position").values_list("question", flat=True))
+        if len(own) == QUESTION_COUNT:
+            return own
+    return decoy_questions(username)
+
+
+def answers_match(member, answers):
+    """True when every answer matches. The cost is the same whether or not the member exists."""
+    stored = list(member.security_answers.order_by("position")) if member is not None else []
+    if len(stored) != QUESTION_COUNT:
+        for answer in answers:
+            make_password(normalize_answer(answer))  # same work as a real check: no timing signal
+        return False
+    results = [
+        check_password(normalize_answer(answer), row.answer_hash) for answer, row in zip(answers, stored, strict=True)
+    ]
+    return all(results)
+
+
+@transaction.atomic
+def set_security_answers(*, member, choices, request=None):
+    """Replace the member's questions with `choices`, a list of (question key, answer)."""
+    member.security_answers.all().delete()
+    SecurityAnswer.objects.bulk_create(
+        SecurityAnswer(
+            member=member, position=n, question=question, answer_hash=make_password(normalize_answer(answer))
+        )
+        for n, (question, answer) in enumerate(choices, start=1)
+    )
+    member.security_questions_set_at = timezone.now()
+    member.must_choose_security_questions = False
+    member.save(update_fields=["security_questions_set_at", "must_choose_security_questions"])
+    record_event(Kind.QUESTIONS_SET, request=request, member=member)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "password_reset"
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("questions/", views.answers, name="answers"),
+    path("new-password/", views.password, name="password"),
+    path("done/", views.done, name="done"),
+]

@@ -1,0 +1,102 @@
+"""The self-service password reset tool, at /accounts/password-reset/.
+
+Every step reads the same for a username that exists and one that does not: the same pages,
+status codes and work (see security.questions.answers_match), so the tool reveals no accounts.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.services import find_member
+
+from . import reset
+from .audit import Kind, record_event
+from .forms import NewPasswordForm, ResetAnswersForm, ResetUsernameForm
+from .questions import answers_match, questions_for
+
+ANSWERS_REFUSED = "Those answers do not match our records. Check them and try again."
+EXPIRED = "This password reset has expired or was already used. Please start again."
+
+
+def _expired(request):
+    reset.finish(request)
+    form = ResetUsernameForm()
+    return render(request, "security/reset_start.html", {"form": form, "expired": EXPIRED}, status=400)
+
+
+def _locked(request, state):
+    return render(request, "security/reset_locked.html", {"username": state.username}, status=429)
+
+
+@csrf_protect
+@never_cache
+@login_not_required
+def start(request):
+    form = ResetUsernameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        record_event(Kind.RESET_STARTED, request=request, username=username, member=find_member(username))
+        reset.start(request, username)
+        return redirect("password_reset:answers")
+    return render(request, "security/reset_start.html", {"form": form})
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+@login_not_required
+def answers(request):
+    try:
+        state = reset.current(request, "answers", request.POST.get("state") if request.method == "POST" else None)
+    except reset.ResetExpired:
+        return _expired(request)
+    member = find_member(state.username)
+    if member is not None and not member.is_active:
+        member = None  # an inactive account is treated like an unknown one
+    form = ResetAnswersForm(questions_for(member, state.username), request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        if not reset.take_strike(state.username):
+            record_event(Kind.RESET_REFUSED_LOCKED, request=request, username=state.username, member=member)
+            return _locked(request, state)
+        if answers_match(member, form.answers()):
+            reset.record_right_answers(request, username=state.username, member=member)
+            reset.advance(request, state, "password")
+            return redirect("password_reset:password")
+        reset.record_wrong_answers(request, username=state.username, member=member)
+        if reset.is_locked(state.username):
+            return _locked(request, state)
+        error = ANSWERS_REFUSED
+        form = ResetAnswersForm(questions_for(member, state.username))  # answers are never re-shown
+    elif request.method == "GET" and reset.is_locked(state.username):
+        return _locked(request, state)
+    return render(request, "security/reset_answers.html", {"form": form, "state": state, "error": error})
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+@login_not_required
+def password(request):
+    try:
+        state = reset.current(request, "password", request.POST.get("state") if request.method == "POST" else None)
+    except reset.ResetExpired:
+        return _expired(request)
+    member = find_member(state.username)
+    if member is None:  # cannot happen: unknown names never pass the answers step
+        return _expired(request)
+    form = NewPasswordForm(member, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reset.set_new_password(request, member=member, form=form)
+        reset.finish(request)
+        return redirect("password_reset:done")
+    return render(request, "security/reset_password.html", {"form": form, "state": state})
+
+
+@never_cache
+@login_not_required
+def done(request):
+    return render(request, "security/reset_done.html")
