@@ -14,7 +14,8 @@ class NoReuseValidator:
         if user is None or user.pk is None:
             return
         recent = PasswordHistory.objects.filter(member=user)[: settings.PORTAL_PASSWORD_HISTORY]
-        hashes = [row.password_hash for row in recent]
+        # The current password counts too, even when it predates the history.
+        hashes = {user.password, *(row.password_hash for row in recent)}
         if any(check_password(password, encoded) for encoded in hashes):
             raise ValidationError(
                 "Choose a password you have not used recently (one of your last %(count)d).",
