@@ -39,11 +39,18 @@ def current_password_field():
     )
 
 
+class AnswerInput(forms.TextInput):
+    """A text box the member can read while typing, whose value is never written back into a page."""
+
+    def format_value(self, value):
+        return None
+
+
 def answer_field(label):
     return forms.CharField(
         label=label,
         max_length=ANSWER_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=AnswerInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
 

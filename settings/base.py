@@ -137,7 +137,18 @@ AXES_HANDLER = "security.lockout.ReservingDatabaseHandler"
 AXES_USERNAME_CALLABLE = "security.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.frozen_response"
 AXES_HTTP_RESPONSE_CODE = 403
-AXES_SENSITIVE_PARAMETERS = ["password"]
+# axes keeps the POST of a failed attempt; every field that could carry a secret is masked there.
+AXES_SENSITIVE_PARAMETERS = [
+    "password",
+    "current_password",
+    "new_password1",
+    "new_password2",
+    "answer_1",
+    "answer_2",
+    "answer_3",
+    "csrfmiddlewaretoken",
+    "state",
+]
 AXES_IPWARE_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=None)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_VERBOSE = False
