@@ -12,6 +12,7 @@ class MemberAdmin(UserAdmin):
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Security questions", {"fields": ("security_questions_set_at", "must_choose_security_questions")}),
         ("Important dates", {"fields": ("last_login", "date_joined", "password_changed_at")}),
     )
-    readonly_fields = ("last_login", "date_joined", "password_changed_at")
+    readonly_fields = ("last_login", "date_joined", "password_changed_at", "security_questions_set_at")
