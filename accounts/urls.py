@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import twofactor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,4 +10,9 @@ urlpatterns = [
     path("security/", views.security_settings, name="security"),
     path("security/questions/", views.choose_questions, name="choose_questions"),
     path("security/password/", views.change_password, name="change_password"),
+    path("login/code/", twofactor_views.verify_code, name="verify_code"),
+    path("security/two-factor/", twofactor_views.two_factor_settings, name="two_factor"),
+    path("security/two-factor/setup/", twofactor_views.two_factor_setup, name="two_factor_setup"),
+    path("security/two-factor/backup-codes/", twofactor_views.backup_codes, name="backup_codes"),
+    path("security/two-factor/remove/", twofactor_views.remove_two_factor, name="remove_two_factor"),
 ]

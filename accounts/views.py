@@ -9,11 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from security.audit import Kind, record_event
 from security.forms import ChangePasswordForm, ChooseQuestionsForm
 
-from . import services
+from . import services, twofactor
 from .forms import SignInForm
 
 
@@ -36,15 +37,26 @@ def sign_in(request):
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         member = form.get_user()
-        previous_sign_in = member.last_login
-        with transaction.atomic():
-            login(request, member)
-            record_event(Kind.SIGN_IN_SUCCEEDED, request=request, member=member)
-        if previous_sign_in:
-            request.session["previous_sign_in_at"] = previous_sign_in.isoformat()
+        if twofactor.has_two_factor(member):
+            # Not signed in yet: the session only names who is signing in until the code passes.
+            twofactor.begin_pending(request, member, next_url)
+            return redirect("accounts:verify_code")
+        complete_sign_in(request, member)
         return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     status = 429 if form.has_error("__all__", "throttled") else 200
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+
+
+def complete_sign_in(request, member, device=None):
+    """Sign the member in (a new session key) and record it, in one transaction."""
+    previous_sign_in = member.last_login
+    with transaction.atomic():
+        login(request, member)
+        if device is not None:
+            otp_login(request, device)
+        record_event(Kind.SIGN_IN_SUCCEEDED, request=request, member=member)
+    if previous_sign_in:
+        request.session["previous_sign_in_at"] = previous_sign_in.isoformat()
 
 
 def frozen_response(request, original_response=None, credentials=None):

@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django_otp.admin import OTPAdminSite
 from django.urls import include, path
 
 from . import views
 
+# The support site requires a session verified by a second factor (django-otp).
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Member Portal support"
 admin.site.site_title = "Member Portal support"
 

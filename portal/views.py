@@ -32,6 +32,6 @@ def home(request):
 def admin_sign_in(request):
     """The support site signs people in through the one sign-in page, with its freeze and limits."""
     if request.user.is_authenticated:
-        # Signed in, but not staff: sending them to sign in again would loop back here.
+        # Signed in, but not allowed in: sending them to sign in again would loop back here.
         return render(request, "portal/no_support_access.html", status=403)
     return redirect_to_login(request.GET.get("next", "/admin/"))

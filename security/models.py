@@ -23,6 +23,10 @@ class SecurityEvent(models.Model):
         RESET_REFUSED_LOCKED = "reset_refused_locked", "Password reset refused: locked"
         RESET_ANSWERS_PASSED = "reset_answers_passed", "Password reset: answers passed"
         PASSWORD_RESET = "password_reset", "Password reset completed"
+        SECOND_FACTOR_FAILED = "second_factor_failed", "Two-factor code refused"
+        TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor sign-in turned on"
+        TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor sign-in removed"
+        BACKUP_CODES_REPLACED = "backup_codes_replaced", "Backup codes replaced"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)

@@ -35,3 +35,11 @@ def questions_changed(member):
 def reset_locked(member):
     minutes = settings.PORTAL_RESET_LOCK_SECONDS // 60
     _send(member, "Password reset locked after wrong answers", "reset_locked", minutes=minutes)
+
+
+def two_factor_enabled(member):
+    _send(member, "Two-factor sign-in is on", "two_factor_enabled")
+
+
+def two_factor_removed(member):
+    _send(member, "Two-factor sign-in was removed", "two_factor_removed")

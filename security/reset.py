@@ -92,17 +92,21 @@ def take_strike(username):
     return bool(taken)
 
 
-def record_wrong_answers(request, *, username, member):
+def record_wrong_answers(request, *, username, member, kind=Kind.RESET_ANSWERS_FAILED):
     """The strike stays; the fifth locks the reset for a while and tells the member."""
     with transaction.atomic():
         strikes = ResetStrikes.objects.select_for_update().get(username=username)
-        record_event(Kind.RESET_ANSWERS_FAILED, request=request, username=username, member=member)
+        record_event(kind, request=request, username=username, member=member)
         if strikes.failures >= settings.PORTAL_RESET_FAILURE_LIMIT and strikes.locked_until is None:
             strikes.locked_until = timezone.now() + timedelta(seconds=settings.PORTAL_RESET_LOCK_SECONDS)
             strikes.save(update_fields=["locked_until"])
             record_event(Kind.RESET_LOCKED, request=request, username=username, member=member)
             if member is not None:
                 notices.reset_locked(member)
+
+
+def record_wrong_second_factor(request, *, username, member):
+    record_wrong_answers(request, username=username, member=member, kind=Kind.SECOND_FACTOR_FAILED)
 
 
 def record_right_answers(request, *, username, member):

@@ -6,6 +6,7 @@ app_name = "password_reset"
 urlpatterns = [
     path("", views.start, name="start"),
     path("questions/", views.answers, name="answers"),
+    path("second-factor/", views.second_factor, name="second_factor"),
     path("new-password/", views.password, name="password"),
     path("done/", views.done, name="done"),
 ]

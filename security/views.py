@@ -10,7 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts import twofactor
 from accounts.services import find_member
+from accounts.twofactor_forms import CodeForm
 
 from . import reset
 from .audit import Kind, record_event
@@ -64,6 +66,9 @@ def answers(request):
             return _locked(request, state)
         if answers_match(member, form.answers()):
             reset.record_right_answers(request, username=state.username, member=member)
+            if twofactor.has_two_factor(member):
+                reset.advance(request, state, "second_factor")
+                return redirect("password_reset:second_factor")
             reset.advance(request, state, "password")
             return redirect("password_reset:password")
         reset.record_wrong_answers(request, username=state.username, member=member)
@@ -74,6 +79,34 @@ def answers(request):
     elif request.method == "GET" and reset.is_locked(state.username):
         return _locked(request, state)
     return render(request, "security/reset_answers.html", {"form": form, "state": state, "error": error})
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+@login_not_required
+def second_factor(request):
+    """A reset must not bypass two-factor sign-in: an enrolled member gives a code (or a backup code)."""
+    try:
+        state = reset.current(request, "second_factor", request.POST.get("state") if request.method == "POST" else None)
+    except reset.ResetExpired:
+        return _expired(request)
+    member = find_member(state.username)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not reset.take_strike(state.username):
+            record_event(Kind.RESET_REFUSED_LOCKED, request=request, username=state.username, member=member)
+            return _locked(request, state)
+        if twofactor.match_code(member, form.cleaned_data["code"]) is not None:
+            reset.record_right_answers(request, username=state.username, member=member)
+            reset.advance(request, state, "password")
+            return redirect("password_reset:password")
+        reset.record_wrong_second_factor(request, username=state.username, member=member)
+        if reset.is_locked(state.username):
+            return _locked(request, state)
+        context = {"form": CodeForm(), "state": state, "error": "That code is not correct."}
+        return render(request, "security/reset_code.html", context)
+    return render(request, "security/reset_code.html", {"form": form, "state": state})
 
 
 @sensitive_post_parameters()

@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "security",
     "portal",
@@ -33,9 +35,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs a signed-in member unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "security.middleware.SecurityQuestionsRequiredMiddleware",
+    "security.middleware.AccountSetupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "security.middleware.NoStoreForMembersMiddleware",
@@ -84,6 +87,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # An unknown username still costs one full hash here, so timing does not reveal it.
     "django.contrib.auth.backends.ModelBackend",
+    # The second step of a two-factor sign-in; only the pending-sign-in view calls it.
+    "accounts.twofactor.SecondFactorBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -118,6 +123,15 @@ AUTH_PASSWORD_VALIDATORS = [
 PORTAL_PASSWORD_HISTORY = env.int("PORTAL_PASSWORD_HISTORY", default=5)
 # Members are reminded, never forced, to change a password older than this.
 PORTAL_PASSWORD_REMINDER_DAYS = env.int("PORTAL_PASSWORD_REMINDER_DAYS", default=180)
+
+# Two-factor sign-in (django-otp). Staff always need it; this setting requires it of members too.
+PORTAL_REQUIRE_TWO_FACTOR = env.bool("PORTAL_REQUIRE_TWO_FACTOR", default=False)
+PORTAL_TWO_FACTOR_PENDING_SECONDS = 300
+PORTAL_BACKUP_CODE_COUNT = 10
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Member Portal")
+# django-otp's own back-off would refuse a right code shortly after a wrong one; the account's
+# five-strike freeze (shared with passwords) limits guessing instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Security questions and the self-service reset.
 PORTAL_ANSWER_MIN_LENGTH = env.int("PORTAL_ANSWER_MIN_LENGTH", default=4)

@@ -44,3 +44,36 @@ def make_member(db):
 @pytest.fixture
 def member(make_member):
     return make_member()
+
+
+def totp_code(device, at=None):
+    """The code an authenticator app shows for `device` at time `at` (default: now)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def enroll_totp():
+    """Give a member a confirmed authenticator device (and no backup codes)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def enroll(member):
+        return TOTPDevice.objects.create(user=member, name="Authenticator app", confirmed=True)
+
+    return enroll
+
+
+@pytest.fixture
+def staff_client(client, make_member, enroll_totp):
+    """A client signed in as a superuser who passed two-factor sign-in."""
+    staff = make_member("sam", is_staff=True, is_superuser=True, password=MEMBER_PASSWORD)
+    device = enroll_totp(staff)
+    client.post("/accounts/login/", {"username": "sam", "password": MEMBER_PASSWORD})
+    client.post("/accounts/login/code/", {"code": totp_code(device)})
+    client.staff = staff
+    return client

@@ -6,14 +6,17 @@ observer could read is searched for them.
 
 import io
 import logging
+import time
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.models import SecurityEvent
+from tests.conftest import totp_code
 
 CANARIES = {
     "password": "CanaryPass-7f3a-first",
@@ -43,11 +46,11 @@ def observed(caplog):
 
 
 def test_it_never_shows_stores_logs_or_sends_a_secret(
-    db, observed, caplog, make_member, monkeypatch, django_capture_on_commit_callbacks
+    db, observed, caplog, make_member, enroll_totp, monkeypatch, django_capture_on_commit_callbacks
 ):
     seen, Recording = observed
     member_client, staff_client = Recording(), Recording()
-    make_member("sam", is_staff=True, is_superuser=True, password="staff passphrase here")
+    staff_device = enroll_totp(make_member("sam", is_staff=True, is_superuser=True, password="staff passphrase here"))
 
     with django_capture_on_commit_callbacks(execute=True):
         monkeypatch.setattr("sys.stdin", io.StringIO(CANARIES["password"] + "\n"))
@@ -101,6 +104,7 @@ def test_it_never_shows_stores_logs_or_sends_a_secret(
 
     # Support staff look at everything the admin shows about carla and the logs.
     staff_client.post("/accounts/login/", {"username": "sam", "password": "staff passphrase here"})
+    staff_client.post("/accounts/login/code/", {"code": totp_code(staff_device)})
     carla_id = SecurityEvent.objects.filter(username="carla").values_list("member_id", flat=True).first()
     for url in [
         "/admin/accounts/user/",

@@ -1,0 +1,160 @@
+"""Two-factor sign-in: an authenticator app (TOTP) with single-use backup codes.
+
+After the password, a member with a confirmed device is not signed in: the session holds a
+pending sign-in naming the member, for PORTAL_TWO_FACTOR_PENDING_SECONDS, until a code passes.
+Codes are checked through authenticate(), so wrong ones count toward the account's freeze.
+"""
+
+import secrets
+import time
+
+import segno
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from security import notices
+from security.audit import Kind, record_event
+
+from .models import BackupCodeDevice, User
+
+PENDING_KEY = "two_factor_pending"
+BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes: 0/o, 1/l/i
+
+
+def has_two_factor(member):
+    return TOTPDevice.objects.filter(user=member, confirmed=True).exists()
+
+
+def must_enroll(member):
+    return (member.is_staff or settings.PORTAL_REQUIRE_TWO_FACTOR) and not has_two_factor(member)
+
+
+def match_code(member, code):
+    """The member's confirmed device that accepts `code` (a TOTP code or a backup code), or None."""
+    code = (code or "").strip()
+    with transaction.atomic():
+        # Locked, so one TOTP code sent twice at once is accepted once.
+        for device in devices_for_user(member, confirmed=True, for_verify=True):
+            if device.verify_token(code):
+                return device
+    return None
+
+
+class SecondFactorBackend(ModelBackend):
+    """authenticate(request, username=..., otp_token=...) for a sign-in whose password already passed."""
+
+    def authenticate(self, request, username=None, otp_token=None, **kwargs):
+        if username is None or otp_token is None or request is None:
+            return None
+        pending = pending_sign_in(request)
+        if pending is None or pending["username"] != username:
+            return None  # never a sign-in by code alone
+        member = User.objects.filter(pk=pending["member"]).first()
+        if member is None or not self.user_can_authenticate(member):
+            return None
+        device = match_code(member, otp_token)
+        if device is None:
+            return None
+        request.otp_device_used = device
+        return member
+
+
+# The pending sign-in ------------------------------------------------------------------------
+
+
+def begin_pending(request, member, next_url):
+    request.session[PENDING_KEY] = {
+        "member": member.pk,
+        "username": member.get_username(),
+        "next": next_url,
+        "expires": time.time() + settings.PORTAL_TWO_FACTOR_PENDING_SECONDS,
+    }
+
+
+def pending_sign_in(request):
+    pending = request.session.get(PENDING_KEY)
+    if not pending or pending["expires"] < time.time():
+        return None
+    return pending
+
+
+def end_pending(request):
+    request.session.pop(PENDING_KEY, None)
+
+
+def mark_verified(request, device):
+    """This session has passed the second factor with `device` (django-otp's session record)."""
+    otp_login(request, device)
+    request.user.otp_device = device
+
+
+# Enrollment and removal --------------------------------------------------------------------
+
+
+def start_enrollment(member):
+    """A new, unconfirmed authenticator device; an earlier unconfirmed one is discarded."""
+    TOTPDevice.objects.filter(user=member, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=member, name="Authenticator app", confirmed=False)
+
+
+def unconfirmed_device(member):
+    return TOTPDevice.objects.filter(user=member, confirmed=False).order_by("-id").first()
+
+
+def qr_code_svg(device):
+    """The device's setup address as an inline SVG QR code, drawn here: no third-party service."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#111", light="#fff")
+
+
+def secret_text(device):
+    from base64 import b32encode
+
+    secret = b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@transaction.atomic
+def confirm_enrollment(*, member, device, request):
+    """Mark the device confirmed and make the backup codes; returns the codes to show once."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _replace_backup_codes(member)
+    record_event(Kind.TWO_FACTOR_ENABLED, request=request, member=member)
+    notices.two_factor_enabled(member)
+    return codes
+
+
+@transaction.atomic
+def new_backup_codes(*, member, request):
+    codes = _replace_backup_codes(member)
+    record_event(Kind.BACKUP_CODES_REPLACED, request=request, member=member)
+    return codes
+
+
+def _replace_backup_codes(member):
+    codes = [
+        "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(10)) for _ in range(settings.PORTAL_BACKUP_CODE_COUNT)
+    ]
+    BackupCodeDevice.objects.filter(user=member).delete()
+    BackupCodeDevice.objects.create(
+        user=member, name="Backup codes", confirmed=True, code_hashes=[make_password(code) for code in codes]
+    )
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def backup_codes_left(member):
+    device = BackupCodeDevice.objects.filter(user=member).first()
+    return len(device.code_hashes) if device else 0
+
+
+@transaction.atomic
+def remove_two_factor(*, member, request=None, actor="", reason=""):
+    TOTPDevice.objects.filter(user=member).delete()
+    BackupCodeDevice.objects.filter(user=member).delete()
+    record_event(Kind.TWO_FACTOR_REMOVED, request=request, member=member, actor=actor, reason=reason)
+    notices.two_factor_removed(member)

@@ -1,0 +1,108 @@
+"""Pages for two-factor sign-in: the code step of sign-in, and turning it on and off."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render, resolve_url
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from security.lockout import release_verification
+
+from . import twofactor
+from .twofactor_forms import CodeForm, ConfirmDeviceForm, PasswordAgainForm, RemoveTwoFactorForm
+from .views import complete_sign_in
+
+SETUP_UNLOCKED_KEY = "two_factor_setup_unlocked_until"
+SETUP_WINDOW_SECONDS = 600
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+@login_not_required
+def verify_code(request):
+    """Step two of sign-in for a member with two-factor: a code from the app, or a backup code."""
+    pending = twofactor.pending_sign_in(request)
+    if pending is None:
+        twofactor.end_pending(request)
+        messages.error(request, "Your sign-in took too long. Please sign in again.")
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = authenticate(request, username=pending["username"], otp_token=form.cleaned_data["code"])
+        finally:
+            release_verification(request)
+        if member is not None:
+            twofactor.end_pending(request)
+            complete_sign_in(request, member, device=request.otp_device_used)
+            return redirect(pending["next"] or resolve_url(settings.LOGIN_REDIRECT_URL))
+        form.add_error("code", "That code is not correct. Check your app and try again.")
+    return render(request, "accounts/verify_code.html", {"form": form, "username": pending["username"]})
+
+
+@never_cache
+def two_factor_settings(request):
+    context = {
+        "enabled": twofactor.has_two_factor(request.user),
+        "backup_codes_left": twofactor.backup_codes_left(request.user),
+        "required": request.user.is_staff or settings.PORTAL_REQUIRE_TWO_FACTOR,
+    }
+    return render(request, "accounts/two_factor.html", context)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def two_factor_setup(request):
+    """Password again, then scan the QR code and confirm with a code; the backup codes are shown once."""
+    member = request.user
+    if twofactor.has_two_factor(member):
+        return redirect("accounts:two_factor")
+    if request.session.get(SETUP_UNLOCKED_KEY, 0) < time.time():
+        form = PasswordAgainForm(request, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            request.session[SETUP_UNLOCKED_KEY] = time.time() + SETUP_WINDOW_SECONDS
+            twofactor.start_enrollment(member)
+            return redirect("accounts:two_factor_setup")
+        return render(request, "accounts/two_factor_password.html", {"form": form})
+    device = twofactor.unconfirmed_device(member) or twofactor.start_enrollment(member)
+    form = ConfirmDeviceForm(device, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = twofactor.confirm_enrollment(member=member, device=device, request=request)
+        request.session.pop(SETUP_UNLOCKED_KEY, None)
+        twofactor.mark_verified(request, device)
+        return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": True})
+    context = {"form": form, "qr_svg": twofactor.qr_code_svg(device), "secret": twofactor.secret_text(device)}
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+@require_POST
+def backup_codes(request):
+    form = PasswordAgainForm(request, request.POST)
+    if not twofactor.has_two_factor(request.user) or not form.is_valid():
+        messages.error(request, "Enter your current password to make new backup codes.")
+        return redirect("accounts:two_factor")
+    codes = twofactor.new_backup_codes(member=request.user, request=request)
+    return render(request, "accounts/backup_codes.html", {"codes": codes})
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def remove_two_factor(request):
+    form = RemoveTwoFactorForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        twofactor.remove_two_factor(member=request.user, request=request)
+        messages.success(request, "Two-factor sign-in is off.")
+        return redirect("accounts:two_factor")
+    return render(request, "accounts/two_factor_remove.html", {"form": form})
