@@ -12,13 +12,33 @@ from security.questions import set_security_answers
 from .models import User, normalize_username
 
 
-@transaction.atomic
 def create_member(*, username, email, password, first_name="", last_name="", actor):
+    return _create_account(
+        username=username, email=email, password=password, first_name=first_name, last_name=last_name, actor=actor
+    )
+
+
+def create_staff(*, username, email, password, first_name="", last_name="", actor):
+    """A support staff account; it must turn on two-factor sign-in before reaching the support site."""
+    return _create_account(
+        username=username,
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        actor=actor,
+        is_staff=True,
+    )
+
+
+@transaction.atomic
+def _create_account(*, username, email, password, first_name, last_name, actor, is_staff=False):
     member = User(
         username=normalize_username(username),
         email=User.objects.normalize_email(email),
         first_name=first_name,
         last_name=last_name,
+        is_staff=is_staff,
     )
     member.full_clean(exclude=["password"])
     password_validation.validate_password(password, member)

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django_otp.admin import OTPAdminSite
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from . import views
 

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_safe
 from accounts.services import password_age_days, password_reminder_due
 from security.models import SecurityEvent
 
+Kind = SecurityEvent.Kind
+
 
 @require_safe
 def home(request):
@@ -15,7 +17,7 @@ def home(request):
     previous_sign_in = datetime.fromisoformat(previous) if previous else None
     failed_attempts = SecurityEvent.objects.filter(
         member=request.user,
-        kind__in=[SecurityEvent.Kind.SIGN_IN_FAILED, SecurityEvent.Kind.SIGN_IN_REFUSED_FROZEN],
+        kind__in=[Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN],
         created_at__gt=previous_sign_in or request.user.date_joined,
         created_at__lte=request.user.last_login,
     ).count()

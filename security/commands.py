@@ -1,6 +1,7 @@
 """What the operator commands share."""
 
 import getpass
+import sys
 
 from django.core.management.base import CommandError
 
@@ -27,3 +28,15 @@ def required_reason(reason):
     if not reason:
         raise CommandError("Give a reason with --reason; it is written to the audit log.")
     return reason
+
+
+def read_password(from_stdin):
+    """The new account's password: the first line of standard input, or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("No terminal to prompt for a password; use --password-stdin.")
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Password (again): "):
+        raise CommandError("The two passwords do not match.")
+    return password

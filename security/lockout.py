@@ -100,7 +100,9 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
             if refused:
                 record_event(Kind.SIGN_IN_REFUSED_FROZEN, request=request, username=typed, member=member)
             else:
-                record_event(Kind.SIGN_IN_FAILED, request=request, username=typed, member=member)
+                # Django masks the code's value but keeps the key: a second-factor step failed.
+                kind = Kind.SECOND_FACTOR_FAILED if "otp_token" in (credentials or {}) else Kind.SIGN_IN_FAILED
+                record_event(kind, request=request, username=typed, member=member)
                 if getattr(request, "axes_locked_out", False):
                     record_event(
                         Kind.ACCOUNT_FROZEN,

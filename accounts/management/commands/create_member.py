@@ -1,11 +1,8 @@
-import getpass
-import sys
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import create_member, find_member
-from security.commands import operator_name
+from security.commands import operator_name, read_password
 
 
 class Command(BaseCommand):
@@ -25,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if find_member(options["username"]):
             raise CommandError(f"A member named {options['username']!r} already exists.")
-        password = self._read_password(options["password_stdin"])
+        password = read_password(options["password_stdin"])
         try:
             member = create_member(
                 username=options["username"],
@@ -38,13 +35,3 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(f"Created member {member.get_username()} ({member.email}).")
-
-    def _read_password(self, from_stdin):
-        if from_stdin:
-            return sys.stdin.readline().rstrip("\r\n")
-        if not sys.stdin.isatty():
-            raise CommandError("No terminal to prompt for a password; use --password-stdin.")
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Password (again): "):
-            raise CommandError("The two passwords do not match.")
-        return password
