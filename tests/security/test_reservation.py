@@ -24,8 +24,7 @@ def test_it_voids_reservations_of_a_worker_that_died(db, settings):
         reserve_verification("carol", no_failures)
     assert not reserve_verification("carol", no_failures)
     VerificationGate.objects.filter(username="carol").update(
-        last_reserved_at=timezone.now()
-        - timedelta(seconds=settings.PORTAL_VERIFICATION_RESERVATION_SECONDS + 1)
+        last_reserved_at=timezone.now() - timedelta(seconds=settings.PORTAL_VERIFICATION_RESERVATION_SECONDS + 1)
     )
     assert reserve_verification("carol", no_failures)
 
