@@ -1,0 +1,27 @@
+# Shared by scripts/run-portal and scripts/run-tests; sourced, not run.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# Creates .venv if missing and installs requirements/dev.txt, but only when the
+# requirements files (or the Python) changed since the last successful install.
+ensure_venv() {
+    local python="${PYTHON:-python3}"
+    if [[ ! -x "$PY" ]]; then
+        "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            || { say "Python 3.11 or newer is needed; $python is $("$python" --version 2>&1)."; return 1; }
+        say "Creating the virtual environment in .venv"
+        "$python" -m venv "$VENV"
+    fi
+    local stamp="$VENV/.requirements.sha256" wanted
+    wanted="$(cat "$ROOT"/requirements/*.txt <("$PY" --version) | sha256sum | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+        return 0
+    fi
+    say "Installing requirements/dev.txt"
+    "$PY" -m pip install --quiet -r "$ROOT/requirements/dev.txt"
+    echo "$wanted" >"$stamp"
+}
