@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import twofactor_views, views
+from . import session_views, twofactor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,6 +10,12 @@ urlpatterns = [
     path("security/", views.security_settings, name="security"),
     path("security/questions/", views.choose_questions, name="choose_questions"),
     path("security/password/", views.change_password, name="change_password"),
+    path("session/", session_views.session_status, name="session_status"),
+    path("session/keep-alive/", session_views.keep_alive, name="keep_alive"),
+    path("security/activity/", session_views.sign_in_activity, name="activity"),
+    path("security/sessions/", session_views.active_sessions, name="sessions"),
+    path("security/sessions/<int:session_id>/end/", session_views.end_session, name="end_session"),
+    path("security/sessions/end-others/", session_views.end_other_sessions, name="end_other_sessions"),
     path("login/code/", twofactor_views.verify_code, name="verify_code"),
     path("security/two-factor/", twofactor_views.two_factor_settings, name="two_factor"),
     path("security/two-factor/setup/", twofactor_views.two_factor_setup, name="two_factor_setup"),

@@ -11,11 +11,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from security import sessions
 from security.audit import Kind, record_event
 from security.forms import ChangePasswordForm, ChooseQuestionsForm
 
 from . import services, twofactor
 from .forms import SignInForm
+
+SIGNED_OUT_REASONS = frozenset(sessions.END_KINDS)
 
 
 def _safe_next(request):
@@ -44,7 +47,10 @@ def sign_in(request):
         complete_sign_in(request, member)
         return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     status = 429 if form.has_error("__all__", "throttled") else 200
-    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    context = {"form": form, "next": next_url, "signed_out": request.GET.get("signed_out")}
+    if context["signed_out"] not in SIGNED_OUT_REASONS:
+        context["signed_out"] = None
+    return render(request, "accounts/login.html", context, status=status)
 
 
 def complete_sign_in(request, member, device=None):
@@ -54,6 +60,7 @@ def complete_sign_in(request, member, device=None):
         login(request, member)
         if device is not None:
             otp_login(request, device)
+        sessions.start(request, member)
         record_event(Kind.SIGN_IN_SUCCEEDED, request=request, member=member)
     if previous_sign_in:
         request.session["previous_sign_in_at"] = previous_sign_in.isoformat()
@@ -73,8 +80,12 @@ def sign_out(request):
     if request.user.is_authenticated:
         with transaction.atomic():
             record_event(Kind.SIGNED_OUT, request=request, member=request.user)
+            sessions.signed_out(request)
             logout(request)
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    response = redirect(settings.LOGOUT_REDIRECT_URL)
+    # Nothing of the member's stays in this browser: cached pages, cookies, storage.
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
 
 
 @never_cache

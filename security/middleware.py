@@ -1,8 +1,12 @@
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from accounts import twofactor
+
+from . import sessions
 
 
 class NoStoreForMembersMiddleware:
@@ -30,12 +34,15 @@ class AccountSetupMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated:
-            step = self._pending_step(request)
-            if step is not None and request.path not in step[1]:
-                return redirect(step[0])
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or not getattr(view_func, "login_required", True):
+            return None
+        step = self._pending_step(request)
+        if step is not None and request.path not in step[1]:
+            return redirect(step[0])
+        return None
 
     def _pending_step(self, request):
         user = request.user
@@ -45,3 +52,37 @@ class AccountSetupMiddleware:
         if not user.is_verified() and twofactor.must_enroll(user):
             return "accounts:two_factor_setup", {reverse("accounts:two_factor_setup"), sign_out}
         return None
+
+
+class SessionPolicyMiddleware:
+    """Ends a signed-in session that is idle, too old, or reopened from outside the portal.
+
+    A view marked with @background_request (the timer's status check) does not count as activity.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated:
+            return None
+        now = sessions.now()
+        reason = sessions.expiry_reason(request, now)
+        if reason is not None:
+            sessions.end_current(request, reason)
+            if getattr(view_func, "login_required", True):
+                login = reverse("accounts:login")
+                return redirect(f"{login}?{urlencode({'next': request.get_full_path(), 'signed_out': reason})}")
+            return None
+        if getattr(view_func, "counts_as_activity", True):
+            sessions.touch(request, now)
+        return None
+
+
+def background_request(view_func):
+    """Mark a view whose requests do not extend the session (they are not the member's doing)."""
+    view_func.counts_as_activity = False
+    return view_func

@@ -27,6 +27,10 @@ class SecurityEvent(models.Model):
         TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor sign-in turned on"
         TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor sign-in removed"
         BACKUP_CODES_REPLACED = "backup_codes_replaced", "Backup codes replaced"
+        SESSION_EXPIRED_IDLE = "session_expired_idle", "Session ended: inactivity"
+        SESSION_EXPIRED_MAX_AGE = "session_expired_max_age", "Session ended: maximum length"
+        SESSION_ENDED_RETURN = "session_ended_return", "Session ended: returned from outside"
+        SESSION_ENDED = "session_ended", "Session ended by the member or staff"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
@@ -115,3 +119,23 @@ class PasswordHistory(models.Model):
 
     def __str__(self):
         return f"{self.member} at {self.created_at:%Y-%m-%d}"
+
+
+class MemberSession(models.Model):
+    """A signed-in session, as the member sees it on the "Active sessions" page."""
+
+    session_key = models.CharField(max_length=64, unique=True)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_sessions")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        indexes = [models.Index(fields=["member", "ended_at"], name="member_session_open")]
+
+    def __str__(self):
+        return f"{self.member} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -36,6 +36,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute expiry, re-authentication on return: before anything else sees the member.
+    "security.middleware.SessionPolicyMiddleware",
     # Every page needs a signed-in member unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "security.middleware.AccountSetupMiddleware",
@@ -173,9 +175,16 @@ PORTAL_VERIFICATION_RESERVATION_SECONDS = 60
 PORTAL_IP_FAILURE_LIMIT = env.int("PORTAL_IP_FAILURE_LIMIT", default=30)
 PORTAL_IP_FAILURE_WINDOW_SECONDS = env.int("PORTAL_IP_FAILURE_WINDOW_SECONDS", default=900)
 
+# Session policy (security/sessions.py). The server enforces it; the page's timer only warns.
+PORTAL_IDLE_TIMEOUT_SECONDS = env.int("PORTAL_IDLE_TIMEOUT_SECONDS", default=900)
+PORTAL_SESSION_MAX_SECONDS = env.int("PORTAL_SESSION_MAX_SECONDS", default=43200)
+PORTAL_IDLE_WARNING_SECONDS = env.int("PORTAL_IDLE_WARNING_SECONDS", default=120)
+PORTAL_ACTIVITY_WRITE_SECONDS = 60
+
 # Sessions: in the database, shared by every app server; ends when the browser closes.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = PORTAL_SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

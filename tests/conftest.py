@@ -77,3 +77,27 @@ def staff_client(client, make_member, enroll_totp):
     client.post("/accounts/login/code/", {"code": totp_code(device)})
     client.staff = staff
     return client
+
+
+class Clock:
+    """The session policy's clock, moved by hand."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    import time
+
+    from security import sessions
+
+    fake = Clock(time.time())
+    monkeypatch.setattr(sessions, "now", fake)
+    return fake

@@ -1,0 +1,70 @@
+from django.test import Client
+
+from security.models import MemberSession, SecurityEvent
+from tests.conftest import MEMBER_PASSWORD
+from tests.helpers import event_kinds, sign_in
+
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0.0.0 Safari/537.36"
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+
+def browser(user_agent, address="127.0.0.1"):
+    client = Client(headers={"user-agent": user_agent}, REMOTE_ADDR=address)
+    assert sign_in(client, "alice", MEMBER_PASSWORD).status_code == 302
+    return client
+
+
+def test_it_lists_each_session_with_browser_place_and_activity(member):
+    laptop = browser(CHROME)
+    browser(FIREFOX, address="81.2.69.160")
+    page = laptop.get("/accounts/security/sessions/").content.decode()
+    assert "Chrome 150 on Linux <strong>(this session)</strong>" in page
+    assert "Firefox 140 on Windows" in page and "United Kingdom" in page and "81.2.69.160" in page
+
+
+def test_it_signs_out_one_other_session(member):
+    laptop, phone = browser(CHROME), browser(FIREFOX)
+    other = MemberSession.objects.get(user_agent=FIREFOX)
+    assert laptop.post(f"/accounts/security/sessions/{other.pk}/end/").status_code == 302
+    assert phone.get("/").status_code == 302
+    assert laptop.get("/").status_code == 200
+    assert SecurityEvent.Kind.SESSION_ENDED in event_kinds(member=member)
+
+
+def test_it_signs_out_all_other_sessions(member):
+    laptop = browser(CHROME)
+    others = [browser(FIREFOX) for _ in range(3)]
+    response = laptop.post("/accounts/security/sessions/end-others/", follow=True)
+    assert "Signed out 3 other sessions." in response.content.decode()
+    assert all(other.get("/").status_code == 302 for other in others)
+    assert laptop.get("/").status_code == 200
+
+
+def test_it_cannot_end_another_members_session(member, make_member):
+    make_member("bob")
+    bob = Client()
+    sign_in(bob, "bob", MEMBER_PASSWORD)
+    laptop = browser(CHROME)
+    bobs = MemberSession.objects.get(member__username="bob")
+    laptop.post(f"/accounts/security/sessions/{bobs.pk}/end/")
+    assert bob.get("/").status_code == 200
+
+
+def test_it_shows_sign_in_activity_with_failures(member):
+    attacker = Client(headers={"user-agent": FIREFOX}, REMOTE_ADDR="81.2.69.160")
+    sign_in(attacker, "alice", "guess")
+    laptop = browser(CHROME)
+    page = laptop.get("/accounts/security/activity/").content.decode()
+    assert page.count("Sign-in failed") == 1 and page.count("Sign-in succeeded") == 1
+    assert "Firefox 140 on Windows" in page and "United Kingdom" in page
+
+
+def test_support_staff_can_end_all_of_a_members_sessions(staff_client, member):
+    phone = browser(FIREFOX)
+    response = staff_client.post(
+        "/admin/accounts/user/", {"action": "end_all_sessions", "_selected_action": [member.pk]}, follow=True
+    )
+    assert "Ended 1 session(s)." in response.content.decode()
+    assert phone.get("/").status_code == 302
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.SESSION_ENDED)
+    assert event.actor == "sam" and event.member == member
