@@ -13,6 +13,7 @@ from django_otp import login as otp_login
 
 from security import sessions
 from security.audit import Kind, record_event
+from security.browsers import supported_browser_required
 from security.forms import ChangePasswordForm, ChooseQuestionsForm
 
 from . import services, twofactor
@@ -33,6 +34,7 @@ def _safe_next(request):
 @csrf_protect
 @never_cache
 @login_not_required
+@supported_browser_required
 def sign_in(request):
     next_url = _safe_next(request)
     if request.user.is_authenticated:

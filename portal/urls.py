@@ -11,6 +11,8 @@ admin.site.site_title = "Member Portal support"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("security/", views.security_page, name="security_page"),
+    path("healthz", views.healthz, name="healthz"),
     # One sign-in page for everyone, so the admin gets the same freeze and address limits.
     path("admin/login/", views.admin_sign_in),
     path("admin/", admin.site.urls),

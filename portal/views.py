@@ -1,11 +1,19 @@
+import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts.services import password_age_days, password_reminder_due
+from security.browsers import supported_browsers
+from security.middleware import background_request
 from security.models import SecurityEvent
 
 Kind = SecurityEvent.Kind
@@ -37,3 +45,48 @@ def admin_sign_in(request):
         # Signed in, but not allowed in: sending them to sign in again would loop back here.
         return render(request, "portal/no_support_access.html", status=403)
     return redirect_to_login(request.GET.get("next", "/admin/"))
+
+
+@require_safe
+@login_not_required
+def security_page(request):
+    """How the portal protects members, with every number taken from the live settings."""
+    context = {
+        "browsers": supported_browsers(),
+        "reset_lock_minutes": settings.PORTAL_RESET_LOCK_SECONDS // 60,
+        "warning_minutes": max(1, settings.PORTAL_IDLE_WARNING_SECONDS // 60),
+        "reminder_days": settings.PORTAL_PASSWORD_REMINDER_DAYS,
+        "password_min_length": settings.PORTAL_PASSWORD_MIN_LENGTH,
+    }
+    return render(request, "portal/security.html", context)
+
+
+@require_safe
+@never_cache
+@login_not_required
+@background_request
+def healthz(request):
+    """For the load balancer: can this app server reach the database and the cache? No details."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    status = 200 if all(checks.values()) else 503
+    return JsonResponse({name: "ok" if ok else "unavailable" for name, ok in checks.items()}, status=status)
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
+
+
+def _cache_ok():
+    try:
+        key = f"healthz:{uuid.uuid4().hex}"
+        cache.set(key, "1", timeout=5)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except Exception:  # noqa: BLE001 - any cache client error means "unavailable"
+        return False

@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -86,3 +87,16 @@ def background_request(view_func):
     """Mark a view whose requests do not extend the session (they are not the member's doing)."""
     view_func.counts_as_activity = False
     return view_func
+
+
+class SecurityHeadersMiddleware:
+    """The headers Django has no setting for: what the page may use, and who may embed its resources."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PORTAL_PERMISSIONS_POLICY)
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response

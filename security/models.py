@@ -31,6 +31,7 @@ class SecurityEvent(models.Model):
         SESSION_EXPIRED_MAX_AGE = "session_expired_max_age", "Session ended: maximum length"
         SESSION_ENDED_RETURN = "session_ended_return", "Session ended: returned from outside"
         SESSION_ENDED = "session_ended", "Session ended by the member or staff"
+        BROWSER_REFUSED = "browser_refused", "Outdated browser turned away"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)

@@ -16,6 +16,7 @@ from accounts.twofactor_forms import CodeForm
 
 from . import reset
 from .audit import Kind, record_event
+from .browsers import supported_browser_required
 from .forms import NewPasswordForm, ResetAnswersForm, ResetUsernameForm
 from .questions import answers_match, questions_for
 
@@ -36,6 +37,7 @@ def _locked(request, state):
 @csrf_protect
 @never_cache
 @login_not_required
+@supported_browser_required
 def start(request):
     form = ResetUsernameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -50,6 +52,7 @@ def start(request):
 @csrf_protect
 @never_cache
 @login_not_required
+@supported_browser_required
 def answers(request):
     try:
         state = reset.current(request, "answers", request.POST.get("state") if request.method == "POST" else None)
@@ -85,6 +88,7 @@ def answers(request):
 @csrf_protect
 @never_cache
 @login_not_required
+@supported_browser_required
 def second_factor(request):
     """A reset must not bypass two-factor sign-in: an enrolled member gives a code (or a backup code)."""
     try:
@@ -113,6 +117,7 @@ def second_factor(request):
 @csrf_protect
 @never_cache
 @login_not_required
+@supported_browser_required
 def password(request):
     try:
         state = reset.current(request, "password", request.POST.get("state") if request.method == "POST" else None)

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,6 +174,13 @@ AXES_VERBOSE = False
 # How long a reserved password check may stay unresolved (a crashed worker) before it is void.
 PORTAL_VERIFICATION_RESERVATION_SECONDS = 60
 
+# Browsers that may sign in: the major browsers' releases of about the last two years, ESR included.
+PORTAL_MINIMUM_BROWSERS = env.dict(
+    "PORTAL_MINIMUM_BROWSERS",
+    cast={"value": int},
+    default={"Chrome": 130, "Edge": 130, "Firefox": 128, "Safari": 17, "Opera": 115, "Samsung Internet": 26},
+)
+
 # Per-address limit on failed sign-ins across all usernames; it never freezes a member account.
 PORTAL_IP_FAILURE_LIMIT = env.int("PORTAL_IP_FAILURE_LIMIT", default=30)
 PORTAL_IP_FAILURE_WINDOW_SECONDS = env.int("PORTAL_IP_FAILURE_WINDOW_SECONDS", default=900)
@@ -205,6 +215,26 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Member Portal <no-reply@localhost>")
 
+# Headers every response carries (docs/security.md, "Browser headers").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+PORTAL_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), interest-cohort=()"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

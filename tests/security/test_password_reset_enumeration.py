@@ -54,6 +54,10 @@ def test_it_takes_as_long_for_an_unknown_name(client, make_member, settings):
         answer(client, state, ["wrong1", "wrong2", "wrong3"])
         return time.perf_counter() - began
 
-    real = min(time_wrong_answers("alice") for _ in range(3))
-    unknown = min(time_wrong_answers("unknown-person") for _ in range(3))
-    assert 0.6 < unknown / real < 1.6
+    # Interleaved, best of five: this machine's other work only ever adds time. Without the
+    # decoy hashing an unknown name answers about ten times faster.
+    real, unknown = [], []
+    for _ in range(5):
+        real.append(time_wrong_answers("alice"))
+        unknown.append(time_wrong_answers("unknown-person"))
+    assert 0.5 < min(unknown) / min(real) < 2.0

@@ -81,6 +81,18 @@ def test_it_never_shows_stores_logs_or_sends_a_secret(
         member_client.post(
             "/accounts/security/password/", {**change, "new_password2": CANARIES["changed"]}, follow=True
         )
+        # Two-factor on (password again, wrong then right), then off again (password and a code).
+        setup = "/accounts/security/two-factor/setup/"
+        member_client.post(setup, {"current_password": CANARIES["wrong"]})
+        member_client.post(setup, {"current_password": CANARIES["changed"]})
+        member_client.get(setup)
+        device = TOTPDevice.objects.get(user__username="carla")
+        member_client.post(setup, {"code": totp_code(device)}, follow=True)
+        remove = "/accounts/security/two-factor/remove/"
+        member_client.post(remove, {"current_password": CANARIES["wrong"], "code": "000000"})
+        later_code = totp_code(device, at=time.time() + 30)
+        member_client.post(remove, {"current_password": CANARIES["changed"], "code": later_code})
+        assert not TOTPDevice.objects.filter(user__username="carla").exists()
         member_client.post("/accounts/logout/", follow=True)
         # Freeze the account with wrong guesses.
         for _ in range(5):

@@ -1,0 +1,85 @@
+"""gunicorn settings for the portal: `gunicorn portal.wsgi:application` reads this file.
+
+Sized for password hashing: each sign-in spends most of its time in one Argon2id computation on
+one core, holding PORTAL_ARGON2_MEMORY_KIB of memory. One worker process per core keeps every core
+hashing; a few threads per worker overlap the database and network waits around the hash.
+
+With PORTAL_CERTFILE and PORTAL_KEYFILE, gunicorn speaks TLS itself (TLS 1.2 and 1.3 only, the
+cipher suites of Mozilla's "intermediate" profile). Behind a TLS proxy, leave them unset.
+"""
+
+import os
+import ssl
+
+# The AEAD suites of Mozilla's intermediate profile for TLS 1.2 (all 128-bit or stronger);
+# TLS 1.3's suites are all AEAD already.
+MOZILLA_INTERMEDIATE_CIPHERS = ":".join(
+    [
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "DHE-RSA-AES128-GCM-SHA256",
+        "DHE-RSA-AES256-GCM-SHA384",
+        "DHE-RSA-CHACHA20-POLY1305",
+    ]
+)
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _memory_bytes():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2 * 1024**3
+
+
+def _sizing():
+    workers = int(os.environ.get("WEB_CONCURRENCY", _cores()))
+    threads = int(os.environ.get("PORTAL_THREADS", 4))
+    # Never let simultaneous hashes (one per thread at most) take more than a quarter of memory,
+    # with about 150 MiB for each worker's own Python and Django.
+    hash_bytes = int(os.environ.get("PORTAL_ARGON2_MEMORY_KIB", 19456)) * 1024
+    budget = _memory_bytes() // 4
+    while workers > 1 and workers * (threads * hash_bytes + 150 * 1024**2) > budget:
+        workers -= 1
+    return workers, threads
+
+
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+workers, threads = _sizing()
+worker_class = "gthread"
+# Long enough for a slow sign-in under load, short enough to free a stuck worker.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Headers and request lines: generous for real browsers, small enough to refuse abuse early.
+limit_request_line = 8190
+limit_request_fields = 100
+accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-")
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+raw_env = [f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE', 'settings.prod')}"]
+
+certfile = os.environ.get("PORTAL_CERTFILE") or None
+keyfile = os.environ.get("PORTAL_KEYFILE") or None
+
+
+def ssl_context(config, default_ssl_context_factory):
+    context = default_ssl_context_factory()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.maximum_version = ssl.TLSVersion.TLSv1_3
+    context.set_ciphers(MOZILLA_INTERMEDIATE_CIPHERS)
+    context.options |= ssl.OP_NO_COMPRESSION
+    # Python 3.11 can name one key-exchange group only. P-256 is in Mozilla's set and every
+    # browser speaks it; in production nginx terminates TLS and also offers X25519 (docs/deploy.md).
+    context.set_ecdh_curve("prime256v1")
+    return context
