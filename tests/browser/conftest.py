@@ -1,13 +1,8 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright, against pytest-django's live_server."""
 
-import os
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
-# the test's own database queries (fixtures, teardown) as "called from an async context".
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,13 +17,17 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium (scripts/run-tests does it as root)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse the
+    # tests' own database queries (fixtures, teardown) as "called from an async context". Only for
+    # these tests: the package scope stops Playwright before the rest of the suite runs.
+    with pytest.MonkeyPatch.context() as env, sync_playwright() as playwright:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
