@@ -1,7 +1,9 @@
 """Writing the security audit log. Call inside the transaction of the change being recorded."""
 
 from axes.helpers import get_client_ip_address, get_client_user_agent
+from django.db import transaction
 
+from . import chain
 from .models import SecurityEvent
 
 Kind = SecurityEvent.Kind
@@ -19,7 +21,7 @@ def record_event(kind, *, request=None, username="", member=None, actor="", reas
     if request is not None:
         ip_address = client_ip(request)
         user_agent = getattr(request, "axes_user_agent", None) or get_client_user_agent(request)
-    return SecurityEvent.objects.create(
+    event = SecurityEvent(
         kind=kind,
         username=(username or "")[:150],
         member=member,
@@ -28,3 +30,5 @@ def record_event(kind, *, request=None, username="", member=None, actor="", reas
         user_agent=(user_agent or "")[:300],
         reason=reason,
     )
+    with transaction.atomic():
+        return chain.append(event)

@@ -32,16 +32,20 @@ class SecurityEvent(models.Model):
         SESSION_ENDED_RETURN = "session_ended_return", "Session ended: returned from outside"
         SESSION_ENDED = "session_ended", "Session ended by the member or staff"
         BROWSER_REFUSED = "browser_refused", "Outdated browser turned away"
+        AUDIT_PURGED = "audit_purged", "Old audit events purged"
 
+    # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps.
+    sequence = models.BigIntegerField(unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     # The username exactly as typed (it may name no member), cut to the field's length.
-    username = models.CharField(max_length=150, blank=True, db_index=True)
+    username = models.CharField(max_length=150, blank=True)
+    # PROTECT: deleting a member must never rewrite (and so break) the audit chain.
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="security_events",
     )
     # Who made the change when it was not the member: a staff member or an operator's login name.
@@ -49,9 +53,19 @@ class SecurityEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     reason = models.TextField(blank=True)
+    previous_hash = models.CharField(max_length=64, default="", editable=False)
+    row_hash = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-sequence"]
+        # One index per filter of the audit list, each ending in the list's ordering.
+        indexes = [
+            models.Index(fields=["kind", "sequence"], name="event_kind_seq"),
+            models.Index(fields=["username", "sequence"], name="event_username_seq"),
+            models.Index(fields=["member", "sequence"], name="event_member_seq"),
+            models.Index(fields=["ip_address", "sequence"], name="event_ip_seq"),
+        ]
+        permissions = [("export_securityevent", "Can export the audit log")]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
@@ -140,3 +154,17 @@ class MemberSession(models.Model):
 
     def __str__(self):
         return f"{self.member} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AuditChainHead(models.Model):
+    """The newest link of the audit chain. Locked while an event is appended, so links never fork;
+    also the anchor that reveals rows cut from the end of the log."""
+
+    sequence = models.BigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64, default="")
+    # The link before the oldest row kept, after a purge: where verification starts.
+    purged_through_sequence = models.BigIntegerField(default=0)
+    purged_through_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self):
+        return f"audit chain at {self.sequence}"

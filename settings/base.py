@@ -174,6 +174,13 @@ AXES_VERBOSE = False
 # How long a reserved password check may stay unresolved (a crashed worker) before it is void.
 PORTAL_VERIFICATION_RESERVATION_SECONDS = 60
 
+# The audit chain's HMAC key (security/chain.py). Set it in production and keep it when rotating
+# SECRET_KEY; without it the chain cannot be verified.
+PORTAL_AUDIT_CHAIN_KEY = env("PORTAL_AUDIT_CHAIN_KEY", default=SECRET_KEY or "dev-audit-chain-key")
+
+# How long audit events and sign-in logs are kept (six years), then purged by purge_audit.
+PORTAL_AUDIT_RETENTION_DAYS = env.int("PORTAL_AUDIT_RETENTION_DAYS", default=6 * 365)
+
 # Browsers that may sign in: the major browsers' releases of about the last two years, ESR included.
 PORTAL_MINIMUM_BROWSERS = env.dict(
     "PORTAL_MINIMUM_BROWSERS",

@@ -1,0 +1,49 @@
+"""Keeping the audit log and django-axes' logs only as long as the retention policy says."""
+
+from datetime import timedelta
+
+from axes.models import AccessFailureLog, AccessLog
+from django.db import transaction
+from django.utils import timezone
+
+from . import chain
+from .audit import Kind, record_event
+from .models import MemberSession, SecurityEvent, VerificationGate
+
+
+def purge_counts(older_than_days):
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    return cutoff, {
+        "audit events": SecurityEvent.objects.filter(created_at__lt=cutoff).count(),
+        "sign-in logs": AccessLog.objects.filter(attempt_time__lt=cutoff).count(),
+        "failure logs": AccessFailureLog.objects.filter(attempt_time__lt=cutoff).count(),
+        "ended sessions": MemberSession.objects.filter(last_activity_at__lt=cutoff).count(),
+    }
+
+
+@transaction.atomic
+def purge(*, older_than_days, actor):
+    """Delete what is older than the cutoff. The chain stays verifiable from the oldest row kept.
+
+    Audit rows go oldest first, up to the last one before the cutoff, so what remains is one
+    unbroken run; the head records the link before it. The purge itself is audited.
+    """
+    cutoff, counts = purge_counts(older_than_days)
+    head = chain.locked_head()
+    last_purged = (
+        SecurityEvent.objects.filter(created_at__lt=cutoff).order_by("-sequence").values("sequence", "row_hash").first()
+    )
+    if last_purged is not None:
+        SecurityEvent.objects.filter(sequence__lte=last_purged["sequence"]).delete()
+        head.purged_through_sequence = last_purged["sequence"]
+        head.purged_through_hash = last_purged["row_hash"]
+        head.save(update_fields=["purged_through_sequence", "purged_through_hash"])
+    AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
+    AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
+    MemberSession.objects.filter(last_activity_at__lt=cutoff).delete()
+    # Idle reservation rows of usernames nobody has tried since. (Failure counts stay: they are
+    # what keeps an account frozen.)
+    VerificationGate.objects.filter(in_flight=0, last_reserved_at__lt=cutoff).delete()
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+    record_event(Kind.AUDIT_PURGED, actor=actor, reason=f"older than {older_than_days} days: {summary}")
+    return counts
