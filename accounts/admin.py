@@ -1,35 +1,202 @@
+"""The support site's view of members: status at a glance, and actions that always carry a reason."""
+
+from axes.models import AccessAttempt
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
 
 from security import sessions
+from security.audit import Kind, record_event
+from security.lockout import freeze_account, frozen_usernames, unfreeze_account
 from security.models import MemberSession
+from security.pagination import EstimatedCountPaginator
 
-from .models import User
+from .models import User, normalize_username
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000, strip=True)
+
+
+class FrozenFilter(admin.SimpleListFilter):
+    title = "frozen"
+    parameter_name = "frozen"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Frozen"), ("no", "Not frozen")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        frozen = [row["username"] for row in frozen_usernames()]
+        if self.value() == "yes":
+            return queryset.filter(username__in=frozen)
+        return queryset.exclude(username__in=frozen)
+
+
+def reasoned_action(permission, description):
+    """An admin action that first asks for a reason, then applies `perform` to each member."""
+
+    def decorate(perform):
+        @admin.action(permissions=[permission], description=description)
+        def action(modeladmin, request, queryset):
+            form = ReasonForm(request.POST if "apply" in request.POST else None)
+            if form.is_valid():
+                actor = request.user.get_username()
+                done = sum(
+                    bool(perform(member=member, reason=form.cleaned_data["reason"], actor=actor, request=request))
+                    for member in queryset
+                )
+                modeladmin.message_user(request, f"{description}: done for {done} of {queryset.count()}.")
+                return None
+            context = {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "queryset": queryset,
+                "form": form,
+                "action": perform.__name__,
+                "opts": modeladmin.model._meta,
+            }
+            return TemplateResponse(request, "admin/security/reason_form.html", context)
+
+        action.__name__ = perform.__name__
+        return action
+
+    return decorate
+
+
+@reasoned_action("freeze", "Freeze account")
+def freeze(*, member, reason, actor, request):
+    return freeze_account(member=member, reason=reason, actor=actor, request=request)
+
+
+@reasoned_action("unfreeze", "Unfreeze account")
+def unfreeze(*, member, reason, actor, request):
+    return unfreeze_account(member=member, reason=reason, actor=actor, request=request)
+
+
+@reasoned_action("end_sessions", "End all sessions")
+def end_all_sessions(*, member, reason, actor, request):
+    return sessions.end_sessions(
+        member=member, sessions=MemberSession.objects.filter(member=member), request=request, actor=actor, reason=reason
+    )
+
+
+@reasoned_action("require_questions", "Require new security questions")
+def require_new_questions(*, member, reason, actor, request):
+    return _require(member, "must_choose_security_questions", Kind.NEW_QUESTIONS_REQUIRED, reason, actor, request)
+
+
+@reasoned_action("require_password", "Require a password change")
+def require_password_change(*, member, reason, actor, request):
+    return _require(member, "must_change_password", Kind.PASSWORD_CHANGE_REQUIRED, reason, actor, request)
+
+
+@transaction.atomic
+def _require(member, flag, kind, reason, actor, request):
+    setattr(member, flag, True)
+    member.save(update_fields=[flag])
+    record_event(kind, request=request, member=member, actor=actor, reason=reason)
+    return True
 
 
 @admin.register(User)
 class MemberAdmin(UserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "is_staff", "last_login")
-    search_fields = ("username", "email", "first_name", "last_name")
+    list_display = ("username", "email", "full_name", "frozen", "failed_attempts", "last_login", "is_staff")
+    list_filter = (FrozenFilter, "is_staff", "is_active", "groups")
+    search_fields = ("username",)  # exact lookups, see get_search_results
+    search_help_text = "An exact username, email address or member ID."
+    ordering = ("username",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    # No password on the page: staff never choose or see a member's password.
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Security questions", {"fields": ("security_questions_set_at", "must_choose_security_questions")}),
-        ("Important dates", {"fields": ("last_login", "date_joined", "password_changed_at")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Security",
+            {
+                "fields": (
+                    "password_changed_at",
+                    "must_change_password",
+                    "security_questions_set_at",
+                    "must_choose_security_questions",
+                )
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
-    readonly_fields = ("last_login", "date_joined", "password_changed_at", "security_questions_set_at")
-    actions = ["end_all_sessions"]
+    readonly_fields = (
+        "last_login",
+        "date_joined",
+        "password_changed_at",
+        "security_questions_set_at",
+        "must_change_password",
+        "must_choose_security_questions",
+    )
+    actions = [freeze, unfreeze, end_all_sessions, require_new_questions, require_password_change]
 
-    @admin.action(description="End all sessions of the selected members")
-    def end_all_sessions(self, request, queryset):
-        ended = 0
-        for member in queryset:
-            ended += sessions.end_sessions(
-                member=member,
-                sessions=MemberSession.objects.filter(member=member),
-                request=request,
-                actor=request.user.get_username(),
-                reason="ended from the support site",
-            )
-        self.message_user(request, f"Ended {ended} session(s).")
+    def get_queryset(self, request):
+        failures = (
+            AccessAttempt.objects.filter(username=OuterRef("username"))
+            .values("username")
+            .annotate(total=Sum("failures_since_start"))
+            .values("total")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(failures=Coalesce(Subquery(failures, output_field=IntegerField()), Value(0)))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # Exact matches only, each on an index: a substring search would read every row.
+        matches = queryset.filter(username=normalize_username(term)) | queryset.filter(email__lower=term.lower())
+        member_id_field = getattr(settings, "PORTAL_MEMBER_ID_LOOKUP", None)
+        if member_id_field:
+            matches = matches | queryset.filter(**{member_id_field: term.upper()})
+        return matches, False
+
+    @admin.display(description="name")
+    def full_name(self, member):
+        return member.get_full_name()
+
+    @admin.display(description="frozen", boolean=True)
+    def frozen(self, member):
+        return member.failures >= settings.PORTAL_FREEZE_AFTER_FAILURES
+
+    @admin.display(description="failed attempts")
+    def failed_attempts(self, member):
+        return member.failures
+
+    def has_add_permission(self, request):
+        return False  # members are enrolled, and staff created, by the operator commands
+
+    def user_change_password(self, request, id, form_url=""):
+        raise PermissionDenied  # passwords are only ever set by their owner
+
+    def has_freeze_permission(self, request):
+        return request.user.has_perm("accounts.freeze_member")
+
+    def has_unfreeze_permission(self, request):
+        return request.user.has_perm("accounts.unfreeze_member")
+
+    def has_end_sessions_permission(self, request):
+        return request.user.has_perm("accounts.end_member_sessions")
+
+    def has_require_questions_permission(self, request):
+        return request.user.has_perm("accounts.require_new_questions")
+
+    def has_require_password_permission(self, request):
+        return request.user.has_perm("accounts.require_password_change")

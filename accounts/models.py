@@ -4,6 +4,7 @@ from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django_otp.models import Device
 
 
@@ -39,12 +40,22 @@ class User(AbstractUser):
     security_questions_set_at = models.DateTimeField(null=True, blank=True)
     # Set by support staff to have the member choose new questions at the next sign-in.
     must_choose_security_questions = models.BooleanField(default=False)
+    # Set by support staff to have the member change the password at the next sign-in.
+    must_change_password = models.BooleanField(default=False)
 
     objects = MemberManager()
 
     class Meta:
         verbose_name = "member"
         verbose_name_plural = "members"
+        indexes = [models.Index(Lower("email"), name="member_email_lower")]
+        permissions = [
+            ("freeze_member", "Can freeze a member's account"),
+            ("unfreeze_member", "Can unfreeze a member's account"),
+            ("end_member_sessions", "Can end a member's sessions"),
+            ("require_new_questions", "Can require new security questions"),
+            ("require_password_change", "Can require a password change"),
+        ]
 
     @property
     def needs_security_questions(self):

@@ -63,6 +63,7 @@ def choose_security_questions(*, member, choices, request):
 def change_password(*, member, form, request):
     """Set the new password; this session stays signed in, every other one ends."""
     member.password_changed_at = timezone.now()
+    member.must_change_password = False
     form.save()
     update_session_auth_hash(request, member)
     record_event(Kind.PASSWORD_CHANGED, request=request, member=member)

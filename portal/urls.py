@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
+
+from accounts.views import sign_out
+from security.admin_views import security_overview
 
 from . import views
 
@@ -15,6 +19,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # One sign-in page for everyone, so the admin gets the same freeze and address limits.
     path("admin/login/", views.admin_sign_in),
+    # The support site's own sign-out and password pages are ours: audited, and the same for everyone.
+    path("admin/logout/", sign_out),
+    path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:change_password")),
+    path("admin/security-overview/", admin.site.admin_view(security_overview), name="security_overview"),
     path("admin/", admin.site.urls),
     path("accounts/password-reset/", include("security.urls")),
     path("accounts/", include("accounts.urls")),

@@ -50,6 +50,8 @@ class AccountSetupMiddleware:
         sign_out = reverse("accounts:logout")
         if user.needs_security_questions:
             return "accounts:choose_questions", {reverse("accounts:choose_questions"), sign_out}
+        if user.must_change_password:
+            return "accounts:change_password", {reverse("accounts:change_password"), sign_out}
         if not user.is_verified() and twofactor.must_enroll(user):
             return "accounts:two_factor_setup", {reverse("accounts:two_factor_setup"), sign_out}
         return None

@@ -33,6 +33,9 @@ class SecurityEvent(models.Model):
         SESSION_ENDED = "session_ended", "Session ended by the member or staff"
         BROWSER_REFUSED = "browser_refused", "Outdated browser turned away"
         AUDIT_PURGED = "audit_purged", "Old audit events purged"
+        NEW_QUESTIONS_REQUIRED = "new_questions_required", "New security questions required"
+        PASSWORD_CHANGE_REQUIRED = "password_change_required", "Password change required"
+        AUDIT_EXPORTED = "audit_exported", "Audit log exported"
 
     # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps.
     sequence = models.BigIntegerField(unique=True, editable=False)

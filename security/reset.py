@@ -119,6 +119,7 @@ def record_right_answers(request, *, username, member):
 def set_new_password(request, *, member, form):
     """Set the password, unfreeze the account, and tell the member. Other sessions end with it."""
     member.password_changed_at = timezone.now()
+    member.must_change_password = False
     form.save()
     record_event(Kind.PASSWORD_RESET, request=request, member=member)
     unfreeze_account(member=member, reason="password reset with security questions", actor="", request=request)

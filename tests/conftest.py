@@ -101,3 +101,22 @@ def clock(monkeypatch):
     fake = Clock(time.time())
     monkeypatch.setattr(sessions, "now", fake)
     return fake
+
+
+@pytest.fixture
+def role_client(make_member, enroll_totp):
+    """role_client("Support") / role_client("Security"): a client signed in as staff in that role."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    def sign_in_as(role):
+        staff = make_member(f"{role.lower()}-agent", is_staff=True, with_questions=False)
+        staff.groups.add(Group.objects.get(name=role))
+        device = enroll_totp(staff)
+        client = Client()
+        client.post("/accounts/login/", {"username": staff.username, "password": MEMBER_PASSWORD})
+        client.post("/accounts/login/code/", {"code": totp_code(device)})
+        client.staff = staff
+        return client
+
+    return sign_in_as

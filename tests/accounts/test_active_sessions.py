@@ -61,10 +61,14 @@ def test_it_shows_sign_in_activity_with_failures(member):
 
 def test_support_staff_can_end_all_of_a_members_sessions(staff_client, member):
     phone = browser(FIREFOX)
+    action = {"action": "end_all_sessions", "_selected_action": [member.pk]}
+    asked = staff_client.post("/admin/accounts/user/", action)
+    assert "Reason (written to the audit log)" in asked.content.decode()
+    assert phone.get("/").status_code == 200
     response = staff_client.post(
-        "/admin/accounts/user/", {"action": "end_all_sessions", "_selected_action": [member.pk]}, follow=True
+        "/admin/accounts/user/", {**action, "apply": "yes", "reason": "member reported a lost phone"}, follow=True
     )
-    assert "Ended 1 session(s)." in response.content.decode()
+    assert "End all sessions: done for 1 of 1." in response.content.decode()
     assert phone.get("/").status_code == 302
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.SESSION_ENDED)
-    assert event.actor == "sam" and event.member == member
+    assert (event.actor, event.member, event.reason) == ("sam", member, "member reported a lost phone")

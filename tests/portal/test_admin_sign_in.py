@@ -38,3 +38,12 @@ def test_it_freezes_staff_accounts_too(client, make_member):
     for _ in range(5):
         sign_in(client, "sam", "wrong", next="/admin/")
     assert sign_in(client, "sam", MEMBER_PASSWORD, next="/admin/").status_code == 403
+
+
+def test_the_support_sites_sign_out_is_the_portals(staff_client):
+    from security.models import SecurityEvent
+
+    response = staff_client.post("/admin/logout/")
+    assert response["Location"] == "/accounts/signed-out/" and response["Clear-Site-Data"]
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SIGNED_OUT, username="sam").exists()
+    assert staff_client.get("/admin/").status_code == 302

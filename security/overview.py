@@ -1,0 +1,91 @@
+"""The security overview for staff: who is being targeted, from where, and what is frozen."""
+
+from datetime import timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from accounts.models import User
+
+from .lockout import frozen_usernames
+from .models import SecurityEvent
+
+Kind = SecurityEvent.Kind
+FAILED = [Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN]
+HOURS = 7 * 24
+CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 840, 220, 40, 30
+
+
+def failures_per_hour(now=None):
+    now = now or timezone.now()
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
+    counts = dict(
+        SecurityEvent.objects.filter(kind__in=FAILED, created_at__gte=start)
+        .annotate(hour=TruncHour("created_at"))
+        .values_list("hour")
+        .annotate(n=Count("id"))
+        .values_list("hour", "n")
+    )
+    return [(start + timedelta(hours=n), counts.get(start + timedelta(hours=n), 0)) for n in range(HOURS)]
+
+
+def chart(series):
+    """Bars and axis labels for an SVG drawn by the template: coordinates only, no script."""
+    peak = max((count for _, count in series), default=0) or 1
+    plot_width = CHART_WIDTH - CHART_LEFT
+    plot_height = CHART_HEIGHT - CHART_BOTTOM
+    bar_width = plot_width / len(series)
+    bars = []
+    for index, (hour, count) in enumerate(series):
+        height = round(plot_height * count / peak, 1)
+        bars.append(
+            {
+                "x": round(CHART_LEFT + index * bar_width, 1),
+                "y": round(plot_height - height, 1),
+                "width": round(max(bar_width - 1, 1), 1),
+                "height": height,
+                "label": f"{hour:%a %d %b %H:00}: {count} failed",
+            }
+        )
+    days = [
+        {"x": round(CHART_LEFT + index * bar_width, 1), "label": f"{hour:%a %d}"}
+        for index, (hour, _) in enumerate(series)
+        if hour.hour == 0
+    ]
+    return {
+        "bars": bars,
+        "days": days,
+        "peak": peak,
+        "total": sum(count for _, count in series),
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "plot_height": CHART_HEIGHT - CHART_BOTTOM,
+        "left": CHART_LEFT,
+        "label_y": CHART_HEIGHT - 10,
+    }
+
+
+def top(field, since, limit=10):
+    return list(
+        SecurityEvent.objects.filter(kind__in=FAILED, created_at__gte=since)
+        .exclude(**{f"{field}__isnull": True})
+        .values(field)
+        .annotate(failures=Count("id"))
+        .order_by("-failures")[:limit]
+    )
+
+
+def overview():
+    now = timezone.now()
+    since = now - timedelta(days=7)
+    frozen = list(frozen_usernames())
+    members = set(
+        User.objects.filter(username__in=[row["username"] for row in frozen]).values_list("username", flat=True)
+    )
+    return {
+        "chart": chart(failures_per_hour(now)),
+        "frozen": [{**row, "is_member": row["username"] in members} for row in frozen],
+        "targeted_usernames": top("username", since),
+        "busiest_addresses": top("ip_address", since),
+    }
