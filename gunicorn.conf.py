@@ -67,6 +67,9 @@ limit_request_fields = 100
 accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's runtime control socket sits at one path per user, shared by every instance on the host;
+# several app servers (and test servers) on one machine would answer for each other. Not used here.
+control_socket_disable = True
 raw_env = [f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE', 'settings.prod')}"]
 
 certfile = os.environ.get("PORTAL_CERTFILE") or None

@@ -4,16 +4,16 @@ from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 from django.template.response import TemplateResponse
 
 from security import sessions
 from security.audit import Kind, record_event
-from security.lockout import freeze_account, frozen_usernames, unfreeze_account
+from security.lockout import failure_count, freeze_account, frozen_usernames, unfreeze_account
 from security.models import MemberSession
 from security.pagination import EstimatedCountPaginator
 
@@ -106,6 +106,23 @@ def _require(member, flag, kind, reason, actor, request):
     return True
 
 
+class FailureCountingChangeList(ChangeList):
+    """Counts failed attempts for the members on this page only, in one query, after paging:
+    a per-row subquery would also run for every row an OFFSET skips."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        usernames = [member.username for member in self.result_list]
+        failures = dict(
+            AccessAttempt.objects.filter(username__in=usernames)
+            .values("username")
+            .annotate(total=Sum("failures_since_start"))
+            .values_list("username", "total")
+        )
+        for member in self.result_list:
+            member.failures = failures.get(member.username, 0)
+
+
 @admin.register(User)
 class MemberAdmin(UserAdmin):
     list_display = ("username", "email", "full_name", "frozen", "failed_attempts", "last_login", "is_staff")
@@ -144,18 +161,8 @@ class MemberAdmin(UserAdmin):
     )
     actions = [freeze, unfreeze, end_all_sessions, require_new_questions, require_password_change]
 
-    def get_queryset(self, request):
-        failures = (
-            AccessAttempt.objects.filter(username=OuterRef("username"))
-            .values("username")
-            .annotate(total=Sum("failures_since_start"))
-            .values("total")[:1]
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(failures=Coalesce(Subquery(failures, output_field=IntegerField()), Value(0)))
-        )
+    def get_changelist(self, request, **kwargs):
+        return FailureCountingChangeList
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -174,10 +181,12 @@ class MemberAdmin(UserAdmin):
 
     @admin.display(description="frozen", boolean=True)
     def frozen(self, member):
-        return member.failures >= settings.PORTAL_FREEZE_AFTER_FAILURES
+        return self.failed_attempts(member) >= settings.PORTAL_FREEZE_AFTER_FAILURES
 
     @admin.display(description="failed attempts")
     def failed_attempts(self, member):
+        if not hasattr(member, "failures"):
+            member.failures = failure_count(member.username)
         return member.failures
 
     def has_add_permission(self, request):

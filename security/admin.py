@@ -4,9 +4,10 @@ import csv
 import ipaddress
 
 from django.contrib import admin
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 
-from accounts.models import normalize_username
+from accounts.models import User, normalize_username
 
 from .audit import Kind, record_event
 from .models import SecurityEvent
@@ -67,8 +68,11 @@ class SecurityEventAdmin(admin.ModelAdmin):
         try:
             return queryset.filter(ip_address=str(ipaddress.ip_address(term))), False
         except ValueError:
-            # As typed, or as the member's username: each an index lookup.
-            return queryset.filter(username=term) | queryset.filter(member__username=normalize_username(term)), False
+            # As typed, or the member of that name: both index lookups (no join in the filter).
+            member_id = User.objects.filter(username=normalize_username(term)).values_list("pk", flat=True).first()
+            if member_id is None:
+                return queryset.filter(username=term), False
+            return queryset.filter(Q(username=term) | Q(member_id=member_id)), False
 
     def lookup_allowed(self, lookup, value, request=None):
         # Links from the member list filter by member (?member__id__exact=...).

@@ -67,3 +67,10 @@ def test_the_overview_needs_the_audit_permission(client, make_member, enroll_tot
     client.post("/accounts/login/", {"username": "plain-staff", "password": MEMBER_PASSWORD})
     client.post("/accounts/login/code/", {"code": totp_code(device)})
     assert client.get("/admin/security-overview/").status_code == 403
+
+
+def test_searching_a_name_that_is_no_member_finds_only_that_name(role_client):
+    record_event(Kind.SIGN_IN_FAILED, username="nobody-such")
+    record_event(Kind.SIGNED_OUT, username="")
+    page = role_client("Support").get(LIST, {"q": "nobody-such"}).content.decode()
+    assert page.count('class="field-kind"') == 1
