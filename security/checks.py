@@ -1,7 +1,7 @@
 """System checks: refuse to run with a security policy weaker than the one we promise members."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 OWASP_MIN_MEMORY_KIB = 19456
 OWASP_MIN_TIME_COST = 2
@@ -34,6 +34,20 @@ def check_freeze_policy(app_configs, **kwargs):
             Error(
                 "The freeze must follow PORTAL_FREEZE_AFTER_FAILURES with no automatic cool-off.",
                 id="security.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_audit_chain_key(app_configs, **kwargs):
+    if settings.PORTAL_AUDIT_CHAIN_KEY == settings.SECRET_KEY:
+        return [
+            Warning(
+                "PORTAL_AUDIT_CHAIN_KEY is not set, so the audit chain uses SECRET_KEY; rotating SECRET_KEY "
+                "would make the whole audit log fail verification.",
+                hint="Set PORTAL_AUDIT_CHAIN_KEY to its own secret value (docs/deploy.md).",
+                id="security.W001",
             )
         ]
     return []

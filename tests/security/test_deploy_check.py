@@ -15,8 +15,8 @@ def run_manage(*args, **env):
     )
 
 
-def test_it_passes_the_deployment_checks_in_production(tmp_path):
-    result = run_manage(
+def deploy_check(tmp_path, **env):
+    return run_manage(
         "check",
         "--deploy",
         "--fail-level",
@@ -25,7 +25,12 @@ def test_it_passes_the_deployment_checks_in_production(tmp_path):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="portal.example",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **env,
     )
+
+
+def test_it_passes_the_deployment_checks_in_production(tmp_path):
+    result = deploy_check(tmp_path, PORTAL_AUDIT_CHAIN_KEY=secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (1 silenced)." in result.stdout
 
@@ -33,3 +38,8 @@ def test_it_passes_the_deployment_checks_in_production(tmp_path):
 def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path):
     result = run_manage("check", DJANGO_SETTINGS_MODULE="settings.prod", SECRET_KEY="", ALLOWED_HOSTS="portal.example")
     assert result.returncode != 0 and "Set SECRET_KEY in the environment" in result.stderr
+
+
+def test_it_warns_when_the_audit_chain_shares_the_secret_key(tmp_path):
+    result = deploy_check(tmp_path)
+    assert result.returncode != 0 and "security.W001" in result.stderr + result.stdout
