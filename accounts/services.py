@@ -79,3 +79,14 @@ def password_age_days(member):
 def password_reminder_due(member):
     age = password_age_days(member)
     return age is not None and age >= settings.PORTAL_PASSWORD_REMINDER_DAYS
+
+
+@transaction.atomic
+def set_password_by_operator(*, member, password, actor, reason, require_change=False):
+    """An operator sets the password (the password rules apply). Every session of the member ends."""
+    password_validation.validate_password(password, member)
+    member.set_password(password)
+    member.password_changed_at = timezone.now()
+    member.must_change_password = require_change
+    member.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    record_event(Kind.PASSWORD_SET_BY_OPERATOR, member=member, actor=actor, reason=reason)

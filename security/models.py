@@ -36,6 +36,7 @@ class SecurityEvent(models.Model):
         NEW_QUESTIONS_REQUIRED = "new_questions_required", "New security questions required"
         PASSWORD_CHANGE_REQUIRED = "password_change_required", "Password change required"
         AUDIT_EXPORTED = "audit_exported", "Audit log exported"
+        PASSWORD_SET_BY_OPERATOR = "password_set_by_operator", "Password set by an operator"
 
     # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps.
     sequence = models.BigIntegerField(unique=True, editable=False)

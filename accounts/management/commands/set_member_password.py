@@ -1,0 +1,33 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import set_password_by_operator
+from security.commands import member_or_error, operator_name, read_password, required_reason
+
+
+class Command(BaseCommand):
+    help = "Set a member's password from the operator's terminal (demo accounts, a verified recovery); audited."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--reason", required=True, help="Why; written to the audit log.")
+        parser.add_argument("--password-stdin", action="store_true", help="Read the password from standard input.")
+        parser.add_argument(
+            "--require-change", action="store_true", help="The member must choose a new password at the next sign-in."
+        )
+
+    def handle(self, *args, **options):
+        member = member_or_error(options["username"])
+        reason = required_reason(options["reason"])
+        password = read_password(options["password_stdin"])
+        try:
+            set_password_by_operator(
+                member=member,
+                password=password,
+                actor=operator_name(),
+                reason=reason,
+                require_change=options["require_change"],
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(f"Set a new password for {member.get_username()}; its other sessions are signed out.")
