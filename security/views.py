@@ -4,6 +4,8 @@ Every step reads the same for a username that exists and one that does not: the 
 status codes and work (see security.questions.answers_match), so the tool reveals no accounts.
 """
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -30,6 +32,23 @@ def _expired(request):
     return render(request, "security/reset_start.html", {"form": form, "expired": EXPIRED}, status=400)
 
 
+def reset_step(step):
+    """The view of one step: it runs only with this browser's live progress for that step."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request):
+            try:
+                state = reset.current(request, step, request.POST.get("state") if request.method == "POST" else None)
+            except reset.ResetExpired:
+                return _expired(request)
+            return view(request, state)
+
+        return wrapper
+
+    return decorate
+
+
 def _locked(request, state):
     return render(request, "security/reset_locked.html", {"username": state.username}, status=429)
 
@@ -53,11 +72,8 @@ def start(request):
 @never_cache
 @login_not_required
 @supported_browser_required
-def answers(request):
-    try:
-        state = reset.current(request, "answers", request.POST.get("state") if request.method == "POST" else None)
-    except reset.ResetExpired:
-        return _expired(request)
+@reset_step("answers")
+def answers(request, state):
     member = find_member(state.username)
     if member is not None and not member.is_active:
         member = None  # an inactive account is treated like an unknown one
@@ -89,12 +105,9 @@ def answers(request):
 @never_cache
 @login_not_required
 @supported_browser_required
-def second_factor(request):
+@reset_step("second_factor")
+def second_factor(request, state):
     """A reset must not bypass two-factor sign-in: an enrolled member gives a code (or a backup code)."""
-    try:
-        state = reset.current(request, "second_factor", request.POST.get("state") if request.method == "POST" else None)
-    except reset.ResetExpired:
-        return _expired(request)
     member = find_member(state.username)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -118,11 +131,8 @@ def second_factor(request):
 @never_cache
 @login_not_required
 @supported_browser_required
-def password(request):
-    try:
-        state = reset.current(request, "password", request.POST.get("state") if request.method == "POST" else None)
-    except reset.ResetExpired:
-        return _expired(request)
+@reset_step("password")
+def password(request, state):
     member = find_member(state.username)
     if member is None:  # cannot happen: unknown names never pass the answers step
         return _expired(request)

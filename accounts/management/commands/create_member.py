@@ -7,6 +7,8 @@ from security.commands import operator_name, read_password
 
 class Command(BaseCommand):
     help = "Create a member account. Prompts for the password twice unless --password-stdin is given."
+    create = staticmethod(create_member)
+    created = "Created member {username} ({email})."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -21,10 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if find_member(options["username"]):
-            raise CommandError(f"A member named {options['username']!r} already exists.")
+            raise CommandError(f"An account named {options['username']!r} already exists.")
         password = read_password(options["password_stdin"])
         try:
-            member = create_member(
+            account = self.create(
                 username=options["username"],
                 email=options["email"],
                 password=password,
@@ -34,4 +36,4 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
-        self.stdout.write(f"Created member {member.get_username()} ({member.email}).")
+        self.stdout.write(self.created.format(username=account.get_username(), email=account.email))

@@ -1,33 +1,9 @@
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from accounts.services import create_staff
 
-from accounts.services import create_staff, find_member
-from security.commands import operator_name, read_password
+from .create_member import Command as CreateMemberCommand
 
 
-class Command(BaseCommand):
+class Command(CreateMemberCommand):
     help = "Create a support staff account; it must turn on two-factor sign-in at its first sign-in."
-
-    def add_arguments(self, parser):
-        parser.add_argument("username")
-        parser.add_argument("--email", required=True)
-        parser.add_argument("--first-name", default="")
-        parser.add_argument("--last-name", default="")
-        parser.add_argument("--password-stdin", action="store_true", help="Read the password from standard input.")
-
-    def handle(self, *args, **options):
-        if find_member(options["username"]):
-            raise CommandError(f"An account named {options['username']!r} already exists.")
-        password = read_password(options["password_stdin"])
-        try:
-            staff = create_staff(
-                username=options["username"],
-                email=options["email"],
-                password=password,
-                first_name=options["first_name"],
-                last_name=options["last_name"],
-                actor=operator_name(),
-            )
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
-        self.stdout.write(f"Created staff account {staff.get_username()}; two-factor enrollment at first sign-in.")
+    create = staticmethod(create_staff)
+    created = "Created staff account {username}; two-factor enrollment at first sign-in."
