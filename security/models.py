@@ -37,6 +37,8 @@ class SecurityEvent(models.Model):
         PASSWORD_CHANGE_REQUIRED = "password_change_required", "Password change required"
         AUDIT_EXPORTED = "audit_exported", "Audit log exported"
         PASSWORD_SET_BY_OPERATOR = "password_set_by_operator", "Password set by an operator"
+        CONTACT_DETAILS_CHANGED = "contact_details_changed", "Contact details changed"
+        EMAIL_CHANGED = "email_changed", "Email address changed"
 
     # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps.
     sequence = models.BigIntegerField(unique=True, editable=False)
