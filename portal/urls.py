@@ -15,6 +15,7 @@ admin.site.site_title = "Member Portal support"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("portal.member_urls")),
     path("security/", views.security_page, name="security_page"),
     path("healthz", views.healthz, name="healthz"),
     # One sign-in page for everyone, so the admin gets the same freeze and address limits.

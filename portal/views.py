@@ -16,7 +16,12 @@ from security.browsers import supported_browsers
 from security.middleware import background_request
 from security.models import SecurityEvent
 
+from .benefits import plan_year_progress
+from .claims import claims_of
+from .coverage import enrollment_of
+
 Kind = SecurityEvent.Kind
+LATEST_CLAIMS = 5
 
 
 @require_safe
@@ -35,6 +40,11 @@ def home(request):
         "password_age_days": password_age_days(request.user),
         "password_reminder_due": password_reminder_due(request.user),
     }
+    enrollment = enrollment_of(request.user, count_dependents=True)
+    if enrollment is not None:
+        context["enrollment"] = enrollment
+        context["progress"] = plan_year_progress(enrollment, has_dependents=enrollment.dependent_count > 0)
+        context["latest_claims"] = list(claims_of(request.user)[:LATEST_CLAIMS])
     return render(request, "portal/home.html", context)
 
 

@@ -259,3 +259,7 @@ LOGGING = {
 # That is deliberate: locking by address would freeze members behind a shared NAT. The separate
 # per-address limit in security/throttle.py covers it (docs/security.md).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Member area (portal/): plans, claims and ID cards. The support site finds a member by the
+# member ID printed on their card.
+PORTAL_MEMBER_ID_LOOKUP = "enrollment__member_number"

@@ -1,0 +1,170 @@
+from django import forms
+from django.core.validators import RegexValidator
+
+from accounts.models import User
+from security.forms import CurrentPasswordMixin, current_password_field
+
+from .models import Claim, ContactDetails
+
+US_STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "PR",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+]
+
+
+class ErrorsDescribedMixin:
+    """Point each invalid field at its error message (aria-describedby), so a screen reader reads it."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                described = [f"{self[name].auto_id}_error"]
+                if self.fields[name].help_text:
+                    described.append(f"{self[name].auto_id}_helptext")
+                self.fields[name].widget.attrs["aria-describedby"] = " ".join(described)
+
+
+class ClaimFilterForm(ErrorsDescribedMixin, forms.Form):
+    """The claims list's filters; every one is optional."""
+
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Claim.Status.choices])
+    provider = forms.TypedChoiceField(label="Provider", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [("", "Any provider"), *providers]
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "Choose a date on or after the “From” date.")
+        return cleaned
+
+    def filters(self):
+        """The filters to apply: none while the form has errors, so the list never looks wrongly empty."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "status": data["status"],
+            "provider_id": data["provider"],
+        }
+
+
+phone_validator = RegexValidator(
+    r"^\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}$",
+    "Enter a 10-digit phone number, for example 555-201-4477.",
+)
+zip_validator = RegexValidator(r"^\d{5}(-\d{4})?$", "Enter a 5-digit ZIP code, or ZIP+4 such as 12345-6789.")
+
+
+class ContactDetailsForm(ErrorsDescribedMixin, forms.ModelForm):
+    state = forms.ChoiceField(
+        label="State", required=False, choices=[("", "Choose a state"), *((s, s) for s in US_STATES)]
+    )
+
+    class Meta:
+        model = ContactDetails
+        fields = ["phone", "address_line1", "address_line2", "city", "state", "postal_code"]
+        labels = {"phone": "Phone number"}
+        widgets = {
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(phone_validator)
+        self.fields["postal_code"].validators.append(zip_validator)
+        self.fields["state"].widget.attrs["autocomplete"] = "address-level1"
+        for name in self.fields:
+            self.fields[name].widget.attrs.setdefault("class", "input")
+
+    def clean(self):
+        cleaned = super().clean()
+        address = ["address_line1", "city", "state", "postal_code"]
+        given = [name for name in address if cleaned.get(name)]
+        if given and len(given) != len(address):
+            for name in address:
+                if name not in given and name not in self.errors:
+                    self.add_error(name, "Fill this in to complete your mailing address.")
+        return cleaned
+
+
+class ChangeEmailForm(ErrorsDescribedMixin, CurrentPasswordMixin, forms.Form):
+    """A new email address, after the current password (a wrong one counts toward the freeze)."""
+
+    email = forms.EmailField(
+        label="New email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    current_password = current_password_field()
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.member = request.user
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if email.lower() == (self.member.email or "").lower():
+            raise forms.ValidationError("That is already your email address.", code="unchanged")
+        return email

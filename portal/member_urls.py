@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import member_views
+
+app_name = "member"
+urlpatterns = [
+    path("id-card/", member_views.id_card, name="id_card"),
+    path("id-card/<str:card_id>/", member_views.id_card, name="family_id_card"),
+    path("id-card/<str:card_id>/pdf/", member_views.id_card_download, name="id_card_pdf"),
+    path("claims/", member_views.claims, name="claims"),
+    path("claims/<str:claim_number>/", member_views.claim_detail, name="claim"),
+    path("profile/", member_views.profile, name="profile"),
+    path("profile/email/", member_views.change_email, name="change_email"),
+]
