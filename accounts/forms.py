@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
 from security.audit import Kind, record_event
-from security.lockout import release_verification
+from security.lockout import verification
 from security.throttle import address_is_throttled
 
 INVALID_SIGN_IN = "The username or password is not correct. Check both and try again."
@@ -49,7 +49,5 @@ class SignInForm(AuthenticationForm):
                 username=self.cleaned_data.get("username", ""),
             )
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
+        with verification(self.request):
             return super().clean()
-        finally:
-            release_verification(self.request)

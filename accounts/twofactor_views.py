@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from security.lockout import release_verification
+from security.lockout import verification
 
 from . import twofactor
 from .twofactor_forms import CodeForm, ConfirmDeviceForm, PasswordAgainForm, RemoveTwoFactorForm
@@ -35,10 +35,8 @@ def verify_code(request):
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with verification(request):
             member = authenticate(request, username=pending["username"], otp_token=form.cleaned_data["code"])
-        finally:
-            release_verification(request)
         if member is not None:
             twofactor.end_pending(request)
             complete_sign_in(request, member, device=request.otp_device_used)

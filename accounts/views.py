@@ -48,6 +48,8 @@ def sign_in(request):
             return redirect("accounts:verify_code")
         complete_sign_in(request, member)
         return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    if getattr(request, "axes_locked_out", False):
+        return frozen_response(request, credentials={"username": request.POST.get("username", "")})
     status = 429 if form.has_error("__all__", "throttled") else 200
     context = {"form": form, "next": next_url, "signed_out": request.GET.get("signed_out")}
     if context["signed_out"] not in SIGNED_OUT_REASONS:
@@ -69,10 +71,19 @@ def complete_sign_in(request, member, device=None):
 
 
 def frozen_response(request, original_response=None, credentials=None):
-    """AXES_LOCKOUT_CALLABLE: the sign-in page, saying plainly that the account is frozen."""
+    """AXES_LOCKOUT_CALLABLE: the sign-in page, saying plainly that the account is frozen.
+
+    While every check the limit allows is already under way (a burst of guesses), the account is
+    not frozen (yet): the page says to try again in a moment instead.
+    """
+    if getattr(original_response, "is_lockout_page", False):
+        return original_response  # the view already rendered it
+    busy = getattr(request, "portal_slots_busy", False)
     form = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
-    context = {"form": form, "frozen": True, "next": _safe_next(request)}
-    return render(request, "accounts/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+    context = {"form": form, "frozen": not busy, "busy": busy, "next": _safe_next(request)}
+    response = render(request, "accounts/login.html", context, status=429 if busy else settings.AXES_HTTP_RESPONSE_CODE)
+    response.is_lockout_page = True
+    return response
 
 
 @require_POST

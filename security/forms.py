@@ -6,7 +6,7 @@ from django.core.validators import MaxLengthValidator
 
 from accounts.models import normalize_username
 
-from .lockout import release_verification
+from .lockout import verification
 from .questions import QUESTION_COUNT, QUESTIONS, normalize_answer
 
 ANSWER_MAX_LENGTH = 200
@@ -21,10 +21,8 @@ class CurrentPasswordMixin:
 
     def clean_current_password(self):
         password = self.cleaned_data["current_password"]
-        try:
+        with verification(self.request):
             user = authenticate(self.request, username=self.member.get_username(), password=password)
-        finally:
-            release_verification(self.request)
         if user is None or user.pk != self.member.pk:
             raise forms.ValidationError("That is not your current password.", code="password_incorrect")
         return password

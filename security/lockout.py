@@ -7,6 +7,7 @@ only while failures recorded plus checks in flight stay below the limit; the slo
 after the failure is committed. So an account never sees more password checks than the limit.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -14,6 +15,8 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
@@ -22,7 +25,7 @@ from accounts.models import normalize_username
 from accounts.services import find_member
 
 from . import throttle
-from .audit import Kind, record_event
+from .audit import Kind, client_ip, record_event
 from .models import VerificationGate
 
 
@@ -74,16 +77,40 @@ def release_verification(request):
     VerificationGate.objects.filter(username=username, in_flight__gt=0).update(in_flight=F("in_flight") - 1)
 
 
+@contextmanager
+def verification(request):
+    """Around authenticate(): give the slot back after an outcome, keep it after an error.
+
+    If recording a failure fails, the slot stays taken until it goes stale, so a broken database
+    can never let more password checks through than the limit allows.
+    """
+    try:
+        yield
+    except ValidationError:
+        release_verification(request)
+        raise
+    release_verification(request)
+
+
+def _audit_refusal(request, username):
+    """Refusals of a frozen (or busy) account are audited at most once a minute per username and
+    address: the freeze itself is audited, and a flood must not become a flood of audit writes."""
+    return cache.add(f"refusal-audited:{username}:{client_ip(request)}", 1, timeout=60)
+
+
 class ReservingDatabaseHandler(AxesDatabaseHandler):
     """AXES_HANDLER: axes' database handler, with the slot reservation and the audit log."""
 
     def is_allowed(self, request, credentials=None):
-        if not super().is_allowed(request, credentials):
-            return False
         username = get_client_username(request, credentials)
-        if not username:
-            return True
+        if not username or self.is_blacklisted(request, credentials) or self.is_whitelisted(request, credentials):
+            return super().is_allowed(request, credentials)
+        limit = settings.PORTAL_FREEZE_AFTER_FAILURES
+        # Frozen: refused on one read, without taking any lock (a flood on a frozen account is cheap).
+        if self.get_failures(request, credentials) >= limit:
+            return False
         if not reserve_verification(username, lambda: self.get_failures(request, credentials)):
+            request.portal_slots_busy = True  # not frozen: every slot is taken by checks under way
             return False
         request.portal_reserved_username = username
         return True
@@ -91,30 +118,42 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
         if request is None:
             return super().user_login_failed(sender, credentials, request, **kwargs)
-        refused = bool(getattr(request, "axes_locked_out", False))
         typed = (credentials or {}).get("username", "")
-        member = find_member(typed) if typed else None
-        with transaction.atomic():
+        if getattr(request, "axes_locked_out", False):  # refused before any password check
             super().user_login_failed(sender, credentials, request, **kwargs)
             throttle.count_address_failure(request)
-            if refused:
-                record_event(Kind.SIGN_IN_REFUSED_FROZEN, request=request, username=typed, member=member)
-            else:
-                # Django masks the code's value but keeps the key: a second-factor step failed.
-                kind = Kind.SECOND_FACTOR_FAILED if "otp_token" in (credentials or {}) else Kind.SIGN_IN_FAILED
-                record_event(kind, request=request, username=typed, member=member)
-                if getattr(request, "axes_locked_out", False):
-                    record_event(
-                        Kind.ACCOUNT_FROZEN,
-                        request=request,
-                        username=typed,
-                        member=member,
-                        reason=f"{settings.PORTAL_FREEZE_AFTER_FAILURES} failed sign-in attempts",
-                    )
+            username = lockout_username(request, credentials)
+            if username and _audit_refusal(request, username):
+                busy = getattr(request, "portal_slots_busy", False)
+                kind = Kind.SIGN_IN_REFUSED_BUSY if busy else Kind.SIGN_IN_REFUSED_FROZEN
+                record_event(kind, request=request, username=typed, member=find_member(typed))
+            return None
+        member = find_member(typed) if typed else None
+        username = lockout_username(request, credentials)
+        with transaction.atomic():
+            if username:
+                # Locks in the order every path takes them: gate, failed attempts, audit head.
+                _locked_gate(username)
+            super().user_login_failed(sender, credentials, request, **kwargs)
+            throttle.count_address_failure(request)
+            # Django masks the code's value but keeps the key: a second-factor step failed.
+            kind = Kind.SECOND_FACTOR_FAILED if "otp_token" in (credentials or {}) else Kind.SIGN_IN_FAILED
+            record_event(kind, request=request, username=typed, member=member)
+            if getattr(request, "axes_locked_out", False):
+                record_event(
+                    Kind.ACCOUNT_FROZEN,
+                    request=request,
+                    username=typed,
+                    member=member,
+                    reason=f"{settings.PORTAL_FREEZE_AFTER_FAILURES} failed sign-in attempts",
+                )
         release_verification(request)
+        return None
 
     def user_logged_in(self, sender, request, user, **kwargs):
-        super().user_logged_in(sender, request, user, **kwargs)
+        with transaction.atomic():
+            _locked_gate(normalize_username(user.get_username()))
+            super().user_logged_in(sender, request, user, **kwargs)
         release_verification(request)
 
 
@@ -122,6 +161,7 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
 def freeze_account(*, member, reason, actor, request=None):
     """Freeze as if the limit of failures had been reached. False when it already was."""
     username = normalize_username(member.get_username())
+    _locked_gate(username)
     if is_frozen(username):
         return False
     AccessAttempt.objects.filter(username=username).delete()
@@ -143,10 +183,12 @@ def freeze_account(*, member, reason, actor, request=None):
 def unfreeze_account(*, member, reason, actor, request=None):
     """Clear the failures that froze the account. False when it was not frozen."""
     username = normalize_username(member.get_username())
+    gate = _locked_gate(username)
     if not is_frozen(username):
         return False
     AxesProxyHandler.reset_attempts(username=username)
-    VerificationGate.objects.filter(username=username).update(in_flight=0)
+    gate.in_flight = 0
+    gate.save(update_fields=["in_flight"])
     record_event(Kind.ACCOUNT_UNFROZEN, request=request, member=member, actor=actor, reason=reason)
     return True
 

@@ -10,6 +10,7 @@ class SecurityEvent(models.Model):
         SIGN_IN_SUCCEEDED = "sign_in_succeeded", "Sign-in succeeded"
         SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
         SIGN_IN_REFUSED_FROZEN = "sign_in_refused_frozen", "Sign-in refused: account frozen"
+        SIGN_IN_REFUSED_BUSY = "sign_in_refused_busy", "Sign-in refused: checks already under way"
         SIGN_IN_REFUSED_ADDRESS = "sign_in_refused_address", "Sign-in refused: too many from address"
         ACCOUNT_FROZEN = "account_frozen", "Account frozen"
         ACCOUNT_UNFROZEN = "account_unfrozen", "Account unfrozen"

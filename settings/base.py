@@ -171,6 +171,8 @@ AXES_SENSITIVE_PARAMETERS = [
 AXES_IPWARE_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=None)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_VERBOSE = False
+# Successful sign-ins are in the audit log (sign_in_succeeded); axes' copy would be a second write.
+AXES_DISABLE_ACCESS_LOG = True
 # How long a reserved password check may stay unresolved (a crashed worker) before it is void.
 PORTAL_VERIFICATION_RESERVATION_SECONDS = 60
 

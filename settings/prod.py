@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import DATABASES, SECRET_KEY, env
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY in the environment; production refuses to start without it.")
@@ -26,5 +26,5 @@ SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Reuse database connections across requests; checked before reuse in case the server restarted.
-CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
-CONN_HEALTH_CHECKS = True
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -1,7 +1,9 @@
 """Tests: the zero-setup default (SQLite, local memory), or DATABASE_URL/CACHE_URL when given."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import BASE_DIR, PASSWORD_HASHERS, SILENCED_SYSTEM_CHECKS
+from .base import BASE_DIR, DATABASES, PASSWORD_HASHERS, SILENCED_SYSTEM_CHECKS
 
 SECRET_KEY = "test-only-insecure-key"
 (BASE_DIR / "var").mkdir(exist_ok=True)
@@ -18,3 +20,8 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so the app servers that the live tests start can open it too; one per
+    # test run, so two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"}

@@ -35,7 +35,7 @@ def test_support_cannot_export_but_security_can(role_client, member):
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["sequence", "created_at", "kind"]
-    assert ['\'=HYPERLINK("http://evil")'] == [row[3] for row in rows[1:] if "HYPERLINK" in row[3]]
+    assert [row[3] for row in rows[1:] if "HYPERLINK" in row[3]] == ['\'=HYPERLINK("http://evil")']
     assert SecurityEvent.objects.filter(kind=Kind.AUDIT_EXPORTED, actor="security-agent").exists()
 
 

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.live
 
 Kind = SecurityEvent.Kind
 FROZEN_TEXT = "This account is frozen"
+BUSY_TEXT = "Please wait a moment and try again"
 GUESSES = [f"wrong guess {n}" for n in range(40)]
 STOCK_AXES = "axes.handlers.database.AxesDatabaseHandler"
 
@@ -50,6 +51,8 @@ def outcome(response):
         return "failed"
     if response.status == 403 and FROZEN_TEXT in response.text:
         return "frozen"
+    if response.status == 429 and BUSY_TEXT in response.text:
+        return "busy"  # the five checks the limit allows were still under way
     return f"unexpected {response.status}"
 
 
@@ -65,7 +68,8 @@ def test_it_verifies_at_most_five_passwords_among_40_simultaneous_guesses(app_se
 
     # Not just at most five: five failures froze the account, and each is one check.
     assert app_servers.hashes_computed() == 5
-    assert {outcome(r) for r in responses} == {"failed", "frozen"}
+    seen = Counter(outcome(r) for r in responses)
+    assert set(seen) <= {"failed", "frozen", "busy"} and seen["failed"] == 4 and seen["frozen"] >= 1
     assert SecurityEvent.objects.filter(member=member, kind=Kind.SIGN_IN_FAILED).count() == 5
     for server in servers:
         client = LiveClient(server)
@@ -81,25 +85,24 @@ def test_it_treats_an_unknown_username_the_same_under_the_storm(app_servers, mem
 
     unknown = sign_in_all_at_once(servers, "alicia", GUESSES)
 
-    # As many checks (a dummy hash each), the same two pages: nothing tells the two apart.
+    # As many checks (a dummy hash each), and the same page for each outcome: nothing tells the two
+    # apart. (How many guessers saw "busy" rather than "frozen" depends on timing, not on the name.)
     assert app_servers.hashes_computed() - checked_for_member == checked_for_member == 5
-    assert pages(unknown, "alicia") == pages(known, "alice")
-    assert len(pages(known, "alice")) == 2
+    known_pages, unknown_pages = dict(pages(known, "alice")), dict(pages(unknown, "alicia"))
+    assert {200, 403} <= set(known_pages) & set(unknown_pages)
+    for status in set(known_pages) & set(unknown_pages):
+        assert known_pages[status] == unknown_pages[status], status
     assert SecurityEvent.objects.filter(username="alicia", kind=Kind.SIGN_IN_FAILED).count() == 5
     assert outcome(LiveClient(servers[1]).sign_in("alicia", MEMBER_PASSWORD)) == "frozen"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="security/lockout.py counts concurrent failures of one username, from different clients, "
-    "without a lock: the last two can each see four, so no ACCOUNT_FROZEN event and no frozen page",
-)
 def test_it_shows_the_fifth_failure_the_frozen_page_and_records_the_freeze_once(app_servers, member):
     servers = start_two(app_servers)
 
     responses = sign_in_all_at_once(servers, "alice", GUESSES)
 
-    assert Counter(outcome(r) for r in responses) == {"failed": 4, "frozen": 36}
+    seen = Counter(outcome(r) for r in responses)
+    assert seen["failed"] == 4 and seen["frozen"] >= 1 and seen["frozen"] + seen["busy"] == 36
     assert SecurityEvent.objects.filter(member=member, kind=Kind.ACCOUNT_FROZEN).count() == 1
 
 

@@ -86,3 +86,44 @@ def test_it_follows_the_configured_limit(client, member, settings, limit):
     responses = fail_times(client, "alice", limit)
     assert [r.status_code for r in responses][-2:] == [200, 403]
     assert f"After {limit} failed sign-in attempts" in responses[-1].content.decode()
+
+
+def test_it_says_try_again_when_every_check_is_already_under_way(client, member, settings):
+    from security.models import VerificationGate
+
+    # Five checks of this account are in flight elsewhere (other requests, other servers).
+    VerificationGate.objects.create(username="alice", in_flight=settings.PORTAL_FREEZE_AFTER_FAILURES)
+    response = sign_in(client, "alice", MEMBER_PASSWORD)
+    page = response.content.decode()
+    assert response.status_code == 429 and "Please wait a moment and try again" in page
+    assert FROZEN_TEXT not in page and not is_frozen("alice")
+    assert event_kinds(member=member) == [Kind.SIGN_IN_REFUSED_BUSY]
+    VerificationGate.objects.update(in_flight=0)
+    assert sign_in(client, "alice", MEMBER_PASSWORD).status_code == 302
+
+
+def test_it_audits_a_flood_of_refusals_once_a_minute(client, member):
+    from django.core.cache import cache
+
+    fail_times(client, "alice", 5)
+    for _ in range(20):
+        assert sign_in(client, "alice", "flood").status_code == 403
+    assert event_kinds(member=member).count(Kind.SIGN_IN_REFUSED_FROZEN) == 1
+    cache.clear()  # a minute later
+    sign_in(client, "alice", "flood")
+    assert event_kinds(member=member).count(Kind.SIGN_IN_REFUSED_FROZEN) == 2
+
+
+def test_it_keeps_the_slot_when_recording_a_failure_breaks(client, member, monkeypatch):
+    from security import lockout
+    from security.models import VerificationGate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(lockout, "record_event", broken)
+    client.raise_request_exception = False
+    statuses = [sign_in(client, "alice", "wrong").status_code for _ in range(8)]
+    # Fail closed: each broken attempt still holds its slot, so after five checks the rest wait.
+    assert statuses == [500] * 5 + [429] * 3
+    assert VerificationGate.objects.get(username="alice").in_flight == 5
