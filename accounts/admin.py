@@ -168,12 +168,16 @@ class MemberAdmin(UserAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        # Exact matches only, each on an index: a substring search would read every row.
-        matches = queryset.filter(username=normalize_username(term)) | queryset.filter(email__lower=term.lower())
+        # Exact matches only, each looked up on its own index (a substring search, or one query
+        # OR-ing a join, would read every row), then the page lists those members.
+        lookups = [{"username": normalize_username(term)}, {"email__lower": term.lower()}]
         member_id_field = getattr(settings, "PORTAL_MEMBER_ID_LOOKUP", None)
         if member_id_field:
-            matches = matches | queryset.filter(**{member_id_field: term.upper()})
-        return matches, False
+            lookups.append({member_id_field: term.upper()})
+        found = set()
+        for lookup in lookups:
+            found.update(User.objects.filter(**lookup).values_list("pk", flat=True)[:100])
+        return queryset.filter(pk__in=found), False
 
     @admin.display(description="name")
     def full_name(self, member):

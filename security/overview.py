@@ -17,11 +17,18 @@ HOURS = 7 * 24
 CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 840, 220, 40, 30
 
 
+def failures_since(moment):
+    """Failed sign-ins from `moment` on, found through the (kind, sequence) index: sequence grows
+    with time, so the first row at or after `moment` bounds the range."""
+    first = SecurityEvent.objects.filter(created_at__gte=moment).order_by("created_at").values("sequence")[:1]
+    return SecurityEvent.objects.filter(kind__in=FAILED, sequence__gte=first, created_at__gte=moment)
+
+
 def failures_per_hour(now=None):
     now = now or timezone.now()
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
     counts = dict(
-        SecurityEvent.objects.filter(kind__in=FAILED, created_at__gte=start)
+        failures_since(start)
         .annotate(hour=TruncHour("created_at"))
         .values_list("hour")
         .annotate(n=Count("id"))
@@ -68,7 +75,7 @@ def chart(series):
 
 def top(field, since, limit=10):
     return list(
-        SecurityEvent.objects.filter(kind__in=FAILED, created_at__gte=since)
+        failures_since(since)
         .exclude(**{f"{field}__isnull": True})
         .values(field)
         .annotate(failures=Count("id"))
