@@ -57,7 +57,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
     list_select_related = ("member",)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    list_per_page = 100
+    list_per_page = 50
     actions = [export_csv]
     readonly_fields = [field.name for field in SecurityEvent._meta.fields]
 
