@@ -18,6 +18,7 @@ and verify_audit would (rightly) reject them.
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -247,8 +248,8 @@ def staff_client():
 def measure(client, requests):
     from django.db import connection, reset_queries
 
-    week_link = client.get("/admin/security/securityevent/").content.decode().split('title="Past 7 days"')[0]
-    week_link = week_link.rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    page = client.get("/admin/security/securityevent/").content.decode()
+    week_link = re.search(r'<a href="([^"]+)"[^>]*>Past 7 days</a>', page).group(1).replace("&amp;", "&")
     results = []
     for name, url in PAGES:
         url = url or "/admin/security/securityevent/" + week_link
