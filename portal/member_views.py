@@ -24,13 +24,13 @@ CLAIMS_PER_PAGE = 20
 def id_card(request, card_id=None):
     """The member's card, or a family member's, laid out like the plastic card and printable alone."""
     enrollment = enrollment_of(request.user)
-    if enrollment is None:
+    if card_id is not None:
+        card, cards = card_for(request.user, enrollment, card_id)
+    elif enrollment is None:
         return render(request, "portal/id_card.html", {"card": None})
-    if card_id is None:
+    else:
         cards = family_cards(request.user, enrollment)
         card = cards[0]
-    else:
-        card, cards = card_for(request.user, enrollment, card_id)
     return render(request, "portal/id_card.html", {"card": card, "cards": cards})
 
 

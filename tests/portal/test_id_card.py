@@ -66,6 +66,7 @@ def test_it_explains_when_there_is_no_coverage_on_file(client, member, db):
     client.force_login(member)
     response = client.get("/id-card/")
     assert response.status_code == 200 and "no coverage on file" in response.content.decode()
+    assert client.get("/id-card/MP000000001-00/").status_code == 404
     assert client.get("/id-card/MP000000001-00/pdf/").status_code == 404
 
 
