@@ -25,3 +25,17 @@ ensure_venv() {
     "$PY" -m pip install --quiet -r "$ROOT/requirements/dev.txt"
     echo "$wanted" >"$stamp"
 }
+
+# Installs package.json's test tools (axe-core, for the accessibility tests) into node_modules/
+# with npm ci, but only when package-lock.json changed since the last successful install.
+ensure_node_modules() {
+    command -v npm >/dev/null || { say "npm is missing: install Node.js for the accessibility tests."; return 0; }
+    local stamp="$ROOT/node_modules/.package-lock.sha256" wanted
+    wanted="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+        return 0
+    fi
+    say "Installing package.json's tools into node_modules/"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$wanted" >"$stamp"
+}

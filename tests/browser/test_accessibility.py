@@ -1,0 +1,241 @@
+"""WCAG 2.2 AA: axe-core (from npm, pinned in package.json) finds no violation on any page, in Chromium.
+
+Each page is checked as a member reaches it, error states included, with its real
+Content-Security-Policy in force.
+"""
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.services import create_member
+from portal.models import Claim, Enrollment
+from security.questions import QUESTIONS
+from tests.conftest import MEMBER_ANSWERS, MEMBER_PASSWORD, totp_code
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+  .then(result => result.violations.map(v => ({
+    rule: v.id, impact: v.impact, help: v.help, where: v.nodes.map(node => node.target.join(" ")),
+  })))"""
+
+
+class Axe:
+    """Runs axe-core on the page in its current state and keeps every violation, by page."""
+
+    def __init__(self, page):
+        if not AXE.exists():
+            pytest.fail(f"{AXE} is missing: run scripts/run-tests, or npm ci, to install axe-core")
+        self.page = page
+        self.source = AXE.read_text()
+        self.violations = {}
+        self.checked = []
+
+    def check(self, name):
+        # add_script_tag(path=...) inlines the file, which the page's CSP refuses; code evaluated
+        # through the DevTools protocol is not subject to it, so the page keeps its real policy.
+        self.page.evaluate(self.source + "\n;'axe-core loaded'")
+        found = self.page.evaluate(RUN_AXE, RULES)
+        self.checked.append(name)
+        if found:
+            self.violations[name] = found
+
+    def assert_none(self):
+        report = "\n".join(
+            f"{name}: {v['rule']} ({v['impact']}) {v['help']} at {v['where']}"
+            for name, found in self.violations.items()
+            for v in found
+        )
+        assert not self.violations, f"axe-core found violations:\n{report}"
+
+
+@pytest.fixture
+def axe(page):
+    return Axe(page)
+
+
+def visit(page, path):
+    """Follow a same-site link to `path` (a typed address would end the session: sign in again on return)."""
+    with page.expect_navigation():
+        page.evaluate("path => window.location.assign(path)", path)
+
+
+def sign_in(page, username, password):
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_the_public_pages(page, axe, make_member):
+    make_member("alice")
+
+    page.goto("/accounts/login/")
+    axe.check("sign-in")
+    sign_in(page, "alice", "not the password")
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe.check("sign-in, wrong password")
+    for attempt in range(4):
+        sign_in(page, "alice", f"still not it {attempt}")
+    expect(page.get_by_role("alert")).to_contain_text("This account is frozen")
+    axe.check("sign-in, account frozen")
+
+    page.goto("/security/")
+    axe.check("how we protect your account")
+
+    page.goto("/accounts/password-reset/")
+    axe.check("password reset: username")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Answer your security questions")).to_be_visible()
+    axe.check("password reset: questions")
+    for key in MEMBER_ANSWERS:
+        page.get_by_label(QUESTIONS[key]).fill("wrong answer")
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe.check("password reset: wrong answers")
+    for key, answer in MEMBER_ANSWERS.items():
+        page.get_by_label(QUESTIONS[key]).fill(answer)
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    axe.check("password reset: new password")
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_label("New password confirmation").fill("short")
+    page.get_by_role("button", name="Set my new password").click()
+    axe.check("password reset: new password refused")
+    page.get_by_label("New password", exact=True).fill("a river of quiet lanterns")
+    page.get_by_label("New password confirmation").fill("a river of quiet lanterns")
+    page.get_by_role("button", name="Set my new password").click()
+    expect(page.get_by_role("heading", name="Your password has been reset")).to_be_visible()
+    axe.check("password reset: done")
+
+    page.goto("/accounts/signed-out/")
+    axe.check("signed out")
+    axe.assert_none()
+
+
+def test_the_member_area(page, axe, db):
+    member = create_member(
+        username="demo", email="demo@example.com", password=MEMBER_PASSWORD, first_name="Dana", actor="test"
+    )
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    member.security_questions_set_at = timezone.now()
+    member.save()
+    enrollment = Enrollment.objects.get(member=member)
+    claims = Claim.objects.filter(enrollment=enrollment)
+
+    page.goto("/accounts/login/")
+    sign_in(page, "demo", MEMBER_PASSWORD)
+    expect(page.get_by_role("heading", name="Welcome, Dana")).to_be_visible()
+    axe.check("home")
+    page.evaluate("() => { document.getElementById('session-timeout-dialog').hidden = false; }")
+    axe.check("home, session timeout warning open")
+    page.evaluate("() => { document.getElementById('session-timeout-dialog').hidden = true; }")
+
+    claim_of = {status: claims.filter(status=status).first().claim_number for status in Claim.Status.values}
+    pages = {
+        "ID card": "/id-card/",
+        "a family member's ID card": f"/id-card/{enrollment.member_number}-02/",
+        "claims": "/claims/",
+        "claims, page 2, filtered": "/claims/?status=processed&page=2",
+        "claims, no match": "/claims/?status=denied&date_from=2030-01-01",
+        "claims, wrong date range": "/claims/?date_from=2026-06-01&date_to=2026-01-01",
+        "explanation of benefits": f"/claims/{claim_of[Claim.Status.PROCESSED]}/",
+        "explanation of benefits, in review": f"/claims/{claim_of[Claim.Status.IN_REVIEW]}/",
+        "explanation of benefits, denied": f"/claims/{claim_of[Claim.Status.DENIED]}/",
+        "profile": "/profile/",
+        "change email": "/profile/email/",
+    }
+    for name, path in pages.items():
+        visit(page, path)
+        axe.check(name)
+
+    visit(page, "/profile/")
+    page.get_by_label("Phone number").fill("12345")
+    page.get_by_label("City").fill("")
+    page.get_by_role("button", name="Save contact details").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe.check("profile, details refused")
+    page.get_by_label("Phone number").fill("217-555-0100")
+    page.get_by_label("City").fill("Springfield")
+    page.get_by_role("button", name="Save contact details").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    axe.check("profile, details saved")
+
+    visit(page, "/profile/email/")
+    page.get_by_label("New email address").fill("dana@example.org")
+    page.get_by_label("Your current password").fill("not my password")
+    page.get_by_role("button", name="Change email address").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe.check("change email, wrong password")
+    axe.assert_none()
+
+
+def test_the_account_security_pages(page, axe, make_member):
+    make_member("nina", first_name="Nina", with_questions=False)
+    page.goto("/accounts/login/")
+    sign_in(page, "nina", MEMBER_PASSWORD)
+    expect(page.get_by_role("heading", name="Choose your security questions")).to_be_visible()
+    axe.check("first sign-in: choose security questions")
+    page.get_by_role("button", name="Save my questions").click()
+    axe.check("choose security questions, refused")
+    for n, question in enumerate(list(QUESTIONS.values())[:3], start=1):
+        page.get_by_label(f"Question {n}", exact=True).select_option(label=question)
+        page.get_by_label(f"Answer to question {n}").fill(f"an answer of mine {n}")
+    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Save my questions").click()
+    expect(page.get_by_role("heading", name="Welcome, Nina")).to_be_visible()
+    axe.check("home without coverage")
+
+    for name, path in {
+        "security settings": "/accounts/security/",
+        "change security questions": "/accounts/security/questions/",
+        "change password": "/accounts/security/password/",
+        "sign-in activity": "/accounts/security/activity/",
+        "active sessions": "/accounts/security/sessions/",
+        "two-factor sign-in": "/accounts/security/two-factor/",
+        "remove two-factor sign-in": "/accounts/security/two-factor/remove/",
+        "ID card without coverage": "/id-card/",
+        "claims without coverage": "/claims/",
+    }.items():
+        visit(page, path)
+        axe.check(name)
+
+    visit(page, "/accounts/security/password/")
+    page.get_by_label("Your current password").fill("not it")
+    page.get_by_role("button", name="Change password").click()
+    axe.check("change password, refused")
+
+    visit(page, "/accounts/security/two-factor/setup/")
+    axe.check("two-factor setup: password")
+    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Confirm")).to_be_visible()
+    axe.check("two-factor setup: QR code")
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username="nina")
+    page.get_by_label(re.compile("code your app shows")).fill(totp_code(device))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name=re.compile("backup codes", re.I))).to_be_visible()
+    axe.check("two-factor setup: backup codes")
+    visit(page, "/accounts/security/two-factor/")
+    axe.check("two-factor sign-in, on")
+    axe.assert_none()
+
+
+def test_the_checker_itself_reports_a_known_violation(page, axe):
+    page.set_content('<html lang="en"><title>Test</title><main><h1>Test</h1><img src="x.png"></main></html>')
+    axe.check("an image without a text alternative")
+    assert [v["rule"] for v in axe.violations["an image without a text alternative"]] == ["image-alt"]
+    with pytest.raises(AssertionError, match="image-alt"):
+        axe.assert_none()
