@@ -49,5 +49,6 @@ class SignInForm(AuthenticationForm):
                 username=self.cleaned_data.get("username", ""),
             )
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        with verification(self.request):
+        # On success the slot is released by login(), or by the view when a second factor follows.
+        with verification(self.request, release_on_success=False):
             return super().clean()

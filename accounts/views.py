@@ -15,6 +15,7 @@ from security import sessions
 from security.audit import Kind, record_event
 from security.browsers import supported_browser_required
 from security.forms import ChangePasswordForm, ChooseQuestionsForm
+from security.lockout import release_verification
 
 from . import services, twofactor
 from .forms import SignInForm
@@ -44,6 +45,7 @@ def sign_in(request):
         member = form.get_user()
         if twofactor.has_two_factor(member):
             # Not signed in yet: the session only names who is signing in until the code passes.
+            release_verification(request)
             twofactor.begin_pending(request, member, next_url)
             return redirect("accounts:verify_code")
         complete_sign_in(request, member)

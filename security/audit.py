@@ -30,5 +30,6 @@ def record_event(kind, *, request=None, username="", member=None, actor="", reas
         user_agent=(user_agent or "")[:300],
         reason=reason,
     )
-    with transaction.atomic():
+    # No savepoint of its own: an event that fails to write takes its caller's change down with it.
+    with transaction.atomic(savepoint=False):
         return chain.append(event)

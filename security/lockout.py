@@ -78,18 +78,20 @@ def release_verification(request):
 
 
 @contextmanager
-def verification(request):
+def verification(request, *, release_on_success=True):
     """Around authenticate(): give the slot back after an outcome, keep it after an error.
 
     If recording a failure fails, the slot stays taken until it goes stale, so a broken database
-    can never let more password checks through than the limit allows.
+    can never let more password checks through than the limit allows. A sign-in that goes on to
+    log the member in leaves the release to login(), in the same transaction.
     """
     try:
         yield
     except ValidationError:
         release_verification(request)
         raise
-    release_verification(request)
+    if release_on_success:
+        release_verification(request)
 
 
 def _audit_refusal(request, username):
@@ -151,9 +153,8 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
         return None
 
     def user_logged_in(self, sender, request, user, **kwargs):
-        with transaction.atomic():
-            _locked_gate(normalize_username(user.get_username()))
-            super().user_logged_in(sender, request, user, **kwargs)
+        # Inside the sign-in's transaction: the count's reset and the slot's release commit together.
+        super().user_logged_in(sender, request, user, **kwargs)
         release_verification(request)
 
 
