@@ -81,8 +81,9 @@ def frozen_response(request, original_response=None, credentials=None):
     if getattr(original_response, "is_lockout_page", False):
         return original_response  # the view already rendered it
     busy = getattr(request, "portal_slots_busy", False)
-    form = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
-    context = {"form": form, "frozen": not busy, "busy": busy, "next": _safe_next(request)}
+    context = {"frozen": not busy, "busy": busy, "next": _safe_next(request)}
+    if busy:  # the form again, to retry in a moment; a frozen account gets none
+        context["form"] = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
     response = render(request, "accounts/login.html", context, status=429 if busy else settings.AXES_HTTP_RESPONSE_CODE)
     response.is_lockout_page = True
     return response
