@@ -84,3 +84,16 @@ def test_its_claims_add_up_like_a_real_explanation_of_benefits(db):
 def test_it_refuses_a_negative_count(db):
     with pytest.raises(CommandError):
         seed("--members", "-1")
+
+
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_it_draws_a_progress_bar_on_a_terminal(db):
+    terminal = Terminal()
+    call_command("seed_demo", "--members", "300", stdout=StringIO(), stderr=terminal)
+    drawn = terminal.getvalue()
+    assert "\rMembers [#########################.....] 250/300" in drawn
+    assert drawn.endswith("\rMembers [##############################] 300/300\n")
