@@ -106,12 +106,11 @@ def clock(monkeypatch):
 @pytest.fixture
 def role_client(make_member, enroll_totp):
     """role_client("Support") / role_client("Security"): a client signed in as staff in that role."""
-    from django.contrib.auth.models import Group
     from django.test import Client
 
     def sign_in_as(role):
         staff = make_member(f"{role.lower()}-agent", is_staff=True, with_questions=False)
-        staff.groups.add(Group.objects.get(name=role))
+        staff.groups.add(support_role(role))
         device = enroll_totp(staff)
         client = Client()
         client.post("/accounts/login/", {"username": staff.username, "password": MEMBER_PASSWORD})
@@ -120,3 +119,18 @@ def role_client(make_member, enroll_totp):
         return client
 
     return sign_in_as
+
+
+def support_role(name):
+    """The "Support" or "Security" group as the data migration makes it. A test that flushes the
+    database (live servers, the browser) removes migration data, so it is made again if missing."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("accounts.migrations.0005_support_roles")
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        for app_label, codename in {"Support": roles.SUPPORT, "Security": roles.SECURITY}[name]:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group

@@ -3,17 +3,16 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from tests.conftest import MEMBER_PASSWORD, totp_code
+from tests.conftest import MEMBER_PASSWORD, support_role, totp_code
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_agent_finds_a_frozen_member_and_unfreezes_them(page, make_member, enroll_totp, client):
     agent = make_member("sam", first_name="Sam", is_staff=True)
-    agent.groups.add(Group.objects.get(name="Support"))
+    agent.groups.add(support_role("Support"))
     device = enroll_totp(agent)
     make_member("fred", first_name="Fred")
     make_member("alice")
