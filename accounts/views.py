@@ -3,7 +3,9 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -80,13 +82,30 @@ def frozen_response(request, original_response=None, credentials=None):
     """
     if getattr(original_response, "is_lockout_page", False):
         return original_response  # the view already rendered it
-    busy = getattr(request, "portal_slots_busy", False)
-    context = {"frozen": not busy, "busy": busy, "next": _safe_next(request)}
-    if busy:  # the form again, to retry in a moment; a frozen account gets none
-        context["form"] = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
-    response = render(request, "accounts/login.html", context, status=429 if busy else settings.AXES_HTTP_RESPONSE_CODE)
+    if getattr(request, "portal_slots_busy", False):
+        # The form again, to retry in a moment.
+        form = SignInForm(request, initial={"username": (credentials or {}).get("username", "")})
+        context = {"busy": True, "form": form, "next": _safe_next(request)}
+        response = render(request, "accounts/login.html", context, status=429)
+    else:
+        response = HttpResponse(_frozen_page(request), status=settings.AXES_HTTP_RESPONSE_CODE)
     response.is_lockout_page = True
     return response
+
+
+_frozen_pages = {}
+
+
+def _frozen_page(request):
+    """The frozen page has no form and nothing of the request in it, so it is rendered once per
+    policy and reused: a flood of refused attempts costs no template work."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        # A visitor who may have messages waiting gets a page made for them.
+        return render_to_string("accounts/login.html", {"frozen": True}, request)
+    key = (settings.PORTAL_FREEZE_AFTER_FAILURES, settings.PORTAL_SUPPORT_PHONE, settings.DEBUG)
+    if key not in _frozen_pages:
+        _frozen_pages[key] = render_to_string("accounts/login.html", {"frozen": True}, request)
+    return _frozen_pages[key]
 
 
 @require_POST
