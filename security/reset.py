@@ -105,8 +105,20 @@ def record_wrong_answers(request, *, username, member, kind=Kind.RESET_ANSWERS_F
                 notices.reset_locked(member)
 
 
-def record_wrong_second_factor(request, *, username, member):
-    record_wrong_answers(request, username=username, member=member, kind=Kind.SECOND_FACTOR_FAILED)
+LOCKED = "locked"
+
+
+def check_under_strikes(request, *, username, member, check, failed_kind):
+    """One check of the reset (answers or a code) under its strike limit: the strike is taken
+    before `check` runs. Returns True when it passed, False when not, LOCKED when locked."""
+    if not take_strike(username):
+        record_event(Kind.RESET_REFUSED_LOCKED, request=request, username=username, member=member)
+        return LOCKED
+    if check():
+        record_right_answers(request, username=username, member=member)
+        return True
+    record_wrong_answers(request, username=username, member=member, kind=failed_kind)
+    return LOCKED if is_locked(username) else False
 
 
 def record_right_answers(request, *, username, member):

@@ -80,19 +80,21 @@ def answers(request, state):
     form = ResetAnswersForm(questions_for(member, state.username), request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        if not reset.take_strike(state.username):
-            record_event(Kind.RESET_REFUSED_LOCKED, request=request, username=state.username, member=member)
+        outcome = reset.check_under_strikes(
+            request,
+            username=state.username,
+            member=member,
+            check=lambda: answers_match(member, form.answers()),
+            failed_kind=Kind.RESET_ANSWERS_FAILED,
+        )
+        if outcome == reset.LOCKED:
             return _locked(request, state)
-        if answers_match(member, form.answers()):
-            reset.record_right_answers(request, username=state.username, member=member)
+        if outcome:
             if twofactor.has_two_factor(member):
                 reset.advance(request, state, "second_factor")
                 return redirect("password_reset:second_factor")
             reset.advance(request, state, "password")
             return redirect("password_reset:password")
-        reset.record_wrong_answers(request, username=state.username, member=member)
-        if reset.is_locked(state.username):
-            return _locked(request, state)
         error = ANSWERS_REFUSED
         form = ResetAnswersForm(questions_for(member, state.username))  # answers are never re-shown
     elif request.method == "GET" and reset.is_locked(state.username):
@@ -111,16 +113,18 @@ def second_factor(request, state):
     member = find_member(state.username)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not reset.take_strike(state.username):
-            record_event(Kind.RESET_REFUSED_LOCKED, request=request, username=state.username, member=member)
+        outcome = reset.check_under_strikes(
+            request,
+            username=state.username,
+            member=member,
+            check=lambda: twofactor.match_code(member, form.cleaned_data["code"]) is not None,
+            failed_kind=Kind.SECOND_FACTOR_FAILED,
+        )
+        if outcome == reset.LOCKED:
             return _locked(request, state)
-        if twofactor.match_code(member, form.cleaned_data["code"]) is not None:
-            reset.record_right_answers(request, username=state.username, member=member)
+        if outcome:
             reset.advance(request, state, "password")
             return redirect("password_reset:password")
-        reset.record_wrong_second_factor(request, username=state.username, member=member)
-        if reset.is_locked(state.username):
-            return _locked(request, state)
         context = {"form": CodeForm(), "state": state, "error": "That code is not correct."}
         return render(request, "security/reset_code.html", context)
     return render(request, "security/reset_code.html", {"form": form, "state": state})
