@@ -6,6 +6,9 @@ from security.lockout import freeze_account
 
 class Command(BaseCommand):
     help = "Freeze a member's account, as if the limit of failed sign-ins had been reached."
+    change = staticmethod(freeze_account)
+    done = "Froze {username}."
+    unchanged = "{username} was already frozen; nothing changed."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -14,7 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         member = member_or_error(options["username"])
         reason = required_reason(options["reason"])
-        if freeze_account(member=member, reason=reason, actor=operator_name()):
-            self.stdout.write(f"Froze {member.get_username()}.")
-        else:
-            self.stdout.write(f"{member.get_username()} was already frozen; nothing changed.")
+        changed = self.change(member=member, reason=reason, actor=operator_name())
+        self.stdout.write((self.done if changed else self.unchanged).format(username=member.get_username()))

@@ -1,20 +1,10 @@
-from django.core.management.base import BaseCommand
-
-from security.commands import member_or_error, operator_name, required_reason
 from security.lockout import unfreeze_account
 
+from .freeze_account import Command as FreezeCommand
 
-class Command(BaseCommand):
+
+class Command(FreezeCommand):
     help = "Unfreeze a member's account and clear its failed sign-in attempts."
-
-    def add_arguments(self, parser):
-        parser.add_argument("username")
-        parser.add_argument("--reason", required=True, help="Why; written to the audit log.")
-
-    def handle(self, *args, **options):
-        member = member_or_error(options["username"])
-        reason = required_reason(options["reason"])
-        if unfreeze_account(member=member, reason=reason, actor=operator_name()):
-            self.stdout.write(f"Unfroze {member.get_username()}.")
-        else:
-            self.stdout.write(f"{member.get_username()} was not frozen; nothing changed.")
+    change = staticmethod(unfreeze_account)
+    done = "Unfroze {username}."
+    unchanged = "{username} was not frozen; nothing changed."
