@@ -69,9 +69,10 @@ def complete_sign_in(request, member, device=None):
         if device is not None:
             otp_login(request, device)
         sessions.start(request, member)
+        if previous_sign_in:
+            request.session["previous_sign_in_at"] = previous_sign_in.isoformat()
         record_event(Kind.SIGN_IN_SUCCEEDED, request=request, member=member)
-    if previous_sign_in:
-        request.session["previous_sign_in_at"] = previous_sign_in.isoformat()
+        request.session.save()  # the session's row commits with the sign-in and its event
 
 
 def frozen_response(request, original_response=None, credentials=None):

@@ -212,7 +212,7 @@ PORTAL_IDLE_WARNING_SECONDS = env.int("PORTAL_IDLE_WARNING_SECONDS", default=120
 PORTAL_ACTIVITY_WRITE_SECONDS = 60
 
 # Sessions: in the database, shared by every app server; ends when the browser closes.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "security.session_store"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = PORTAL_SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
