@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from . import sql
 from .models import AuditChainHead, SecurityEvent
 
 GENESIS = "0" * 64
@@ -46,14 +47,25 @@ def locked_head():
 
 
 def append(event):
-    """Link `event` after the head and save it. Call inside a transaction."""
-    head = locked_head()
-    event.sequence = head.sequence + 1
-    event.previous_hash = head.row_hash or GENESIS
+    """Link `event` after the head and save it. Call inside a transaction.
+
+    Every recorded event comes through here: the head's lock and update are written out in SQL.
+    """
+    head = "SELECT sequence, row_hash FROM {head} WHERE id = 1{for_update}"
+    row = sql.run(head, head=AuditChainHead)
+    if row is None:  # the first event ever
+        locked_head()
+        row = sql.run(head, head=AuditChainHead)
+    sequence, previous_hash = row
+    event.sequence = sequence + 1
+    event.previous_hash = previous_hash or GENESIS
     event.row_hash = row_hash(event.previous_hash, event)
     event.save(force_insert=True)
-    head.sequence, head.row_hash = event.sequence, event.row_hash
-    head.save(update_fields=["sequence", "row_hash"])
+    sql.run(
+        "UPDATE {head} SET sequence = %s, row_hash = %s WHERE id = 1",
+        [event.sequence, event.row_hash],
+        head=AuditChainHead,
+    )
     return event
 
 

@@ -29,10 +29,15 @@ def check_password_hashing(app_configs, **kwargs):
 
 @register(Tags.security)
 def check_freeze_policy(app_configs, **kwargs):
-    if settings.AXES_FAILURE_LIMIT != settings.PORTAL_FREEZE_AFTER_FAILURES or settings.AXES_COOLOFF_TIME:
+    if (
+        settings.AXES_FAILURE_LIMIT != settings.PORTAL_FREEZE_AFTER_FAILURES
+        or settings.AXES_COOLOFF_TIME
+        or list(settings.AXES_LOCKOUT_PARAMETERS) != ["username"]
+    ):
         return [
             Error(
-                "The freeze must follow PORTAL_FREEZE_AFTER_FAILURES with no automatic cool-off.",
+                "The freeze must follow PORTAL_FREEZE_AFTER_FAILURES, count failures per username "
+                "(AXES_LOCKOUT_PARAMETERS) and have no automatic cool-off.",
                 id="security.E003",
             )
         ]

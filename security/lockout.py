@@ -5,6 +5,10 @@ computed. On its own it checks, then hashes, then counts: forty simultaneous gue
 check and all reach the hasher. Here each password check first reserves a slot, under a row lock,
 only while failures recorded plus checks in flight stay below the limit; the slot is released
 after the failure is committed. So an account never sees more password checks than the limit.
+
+The statements every sign-in runs here (the count of failures, the gate's lock, the reservation
+and its release) are written out in SQL (security.sql). Failures are counted per username, the
+only lockout parameter (security.E003).
 """
 
 from contextlib import contextmanager
@@ -18,13 +22,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import normalize_username
 from accounts.services import find_member
 
-from . import throttle
+from . import sql, throttle
 from .audit import Kind, client_ip, record_event
 from .models import VerificationGate
 
@@ -36,11 +40,19 @@ def lockout_username(request, credentials=None):
     return None if username is None else normalize_username(username)
 
 
+def _failures(key):
+    """Failed attempts recorded under this lockout key (a username already normalized)."""
+    (total,) = sql.run(
+        "SELECT COALESCE(SUM(failures_since_start), 0) FROM {attempts} WHERE username = %s",
+        [key],
+        attempts=AccessAttempt,
+    )
+    return total
+
+
 def failure_count(username):
-    total = AccessAttempt.objects.filter(username=normalize_username(username)).aggregate(
-        total=Sum("failures_since_start")
-    )["total"]
-    return total or 0
+    """Failed attempts recorded against this username (any spelling of it)."""
+    return _failures(normalize_username(username))
 
 
 def is_frozen(username):
@@ -48,23 +60,40 @@ def is_frozen(username):
 
 
 def _locked_gate(username):
-    """The gate row for this username, created if missing, locked until the transaction ends."""
-    # get_or_create retries the locked read when a concurrent request inserted the row first.
-    return VerificationGate.objects.select_for_update().get_or_create(username=username)[0]
+    """Lock this username's gate row until the transaction ends (created if missing); return the
+    checks it has in flight, not counting reservations older than the reservation period."""
+    stale_before = timezone.now() - timedelta(seconds=settings.PORTAL_VERIFICATION_RESERVATION_SECONDS)
+
+    def lock():
+        return sql.run(
+            "SELECT CASE WHEN last_reserved_at >= %s THEN in_flight ELSE 0 END FROM {gate} "
+            "WHERE username = %s{for_update}",
+            [sql.timestamp(stale_before), username],
+            gate=VerificationGate,
+        )
+
+    row = lock()
+    if row is None:
+        # The username's first attempt. get_or_create copes with a concurrent first attempt.
+        VerificationGate.objects.get_or_create(username=username)
+        row = lock()
+    return row[0]
 
 
-def reserve_verification(username, failures):
-    """Take one of the limit's slots for a password check; False when none is left."""
-    now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.PORTAL_VERIFICATION_RESERVATION_SECONDS)
+def reserve_verification(username):
+    """Take one of the limit's slots for a password check; False when none is left.
+
+    `username` is the lockout key (normalized), as the gate and the failures are stored under it.
+    """
     with transaction.atomic():
-        gate = _locked_gate(username)
-        in_flight = gate.in_flight if gate.last_reserved_at >= stale_before else 0
-        if failures() + in_flight >= settings.PORTAL_FREEZE_AFTER_FAILURES:
+        in_flight = _locked_gate(username)
+        if _failures(username) + in_flight >= settings.PORTAL_FREEZE_AFTER_FAILURES:
             return False
-        gate.in_flight = in_flight + 1
-        gate.last_reserved_at = now
-        gate.save(update_fields=["in_flight", "last_reserved_at"])
+        sql.run(
+            "UPDATE {gate} SET in_flight = %s, last_reserved_at = %s WHERE username = %s",
+            [in_flight + 1, sql.timestamp(timezone.now()), username],
+            gate=VerificationGate,
+        )
     return True
 
 
@@ -74,7 +103,11 @@ def release_verification(request):
     if username is None:
         return
     request.portal_reserved_username = None
-    VerificationGate.objects.filter(username=username, in_flight__gt=0).update(in_flight=F("in_flight") - 1)
+    sql.run(
+        "UPDATE {gate} SET in_flight = in_flight - 1 WHERE username = %s AND in_flight > 0",
+        [username],
+        gate=VerificationGate,
+    )
 
 
 @contextmanager
@@ -107,11 +140,10 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
         username = get_client_username(request, credentials)
         if not username or self.is_blacklisted(request, credentials) or self.is_whitelisted(request, credentials):
             return super().is_allowed(request, credentials)
-        limit = settings.PORTAL_FREEZE_AFTER_FAILURES
         # Frozen: refused on one read, without taking any lock (a flood on a frozen account is cheap).
-        if self.get_failures(request, credentials) >= limit:
+        if _failures(username) >= settings.PORTAL_FREEZE_AFTER_FAILURES:
             return False
-        if not reserve_verification(username, lambda: self.get_failures(request, credentials)):
+        if not reserve_verification(username):
             request.portal_slots_busy = True  # not frozen: every slot is taken by checks under way
             return False
         request.portal_reserved_username = username
@@ -161,8 +193,7 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
         """
         if settings.AXES_RESET_ON_SUCCESS:
             username = lockout_username(request, {"username": user.get_username()})
-            attempts = AccessAttempt.objects.filter(username=username)
-            attempts._raw_delete(attempts.db)
+            sql.run("DELETE FROM {attempts} WHERE username = %s", [username], attempts=AccessAttempt)
         release_verification(request)
 
 
@@ -192,12 +223,11 @@ def freeze_account(*, member, reason, actor, request=None):
 def unfreeze_account(*, member, reason, actor, request=None):
     """Clear the failures that froze the account. False when it was not frozen."""
     username = normalize_username(member.get_username())
-    gate = _locked_gate(username)
+    _locked_gate(username)
     if not is_frozen(username):
         return False
     AxesProxyHandler.reset_attempts(username=username)
-    gate.in_flight = 0
-    gate.save(update_fields=["in_flight"])
+    sql.run("UPDATE {gate} SET in_flight = 0 WHERE username = %s", [username], gate=VerificationGate)
     record_event(Kind.ACCOUNT_UNFROZEN, request=request, member=member, actor=actor, reason=reason)
     return True
 

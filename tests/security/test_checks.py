@@ -28,3 +28,9 @@ def test_it_refuses_a_cool_off_or_a_drifting_limit(settings):
     assert ids(check_freeze_policy(None)) == ["security.E003"]
     settings.AXES_COOLOFF_TIME, settings.AXES_FAILURE_LIMIT = None, 10
     assert ids(check_freeze_policy(None)) == ["security.E003"]
+
+
+def test_it_refuses_counting_failures_by_anything_but_the_username(settings):
+    assert ids(check_freeze_policy(None)) == []
+    settings.AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+    assert ids(check_freeze_policy(None)) == ["security.E003"]
