@@ -25,8 +25,10 @@ def update_contact_details(*, member, form, request):
     changed = sorted({CONTACT_FIELDS[name] for name in form.changed_data if name in CONTACT_FIELDS})
     if not changed:
         return []
-    form.instance.member = member
-    form.save()
+    # Two first saves at once (two tabs opened before either saved) would both create the record:
+    # update_or_create locks it, and the later save updates what the earlier one created.
+    values = {name: form.cleaned_data[name] for name in form._meta.fields}
+    form.instance, _ = ContactDetails.objects.update_or_create(member=member, defaults=values)
     # The audit log names what changed, never the new values (they are personal details).
     record_event(Kind.CONTACT_DETAILS_CHANGED, request=request, member=member, reason=", ".join(changed))
     return changed

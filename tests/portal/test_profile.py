@@ -2,6 +2,8 @@
 
 import pytest
 
+from portal import services
+from portal.forms import ContactDetailsForm
 from portal.models import ContactDetails
 from security.models import SecurityEvent
 from tests.helpers import event_kinds
@@ -42,6 +44,20 @@ def test_it_saves_contact_details_and_audits_what_changed_without_the_values(cli
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.CONTACT_DETAILS_CHANGED).order_by(
         "id"
     ).last().reason == ("phone number")
+
+
+def test_two_first_saves_from_pages_opened_together_both_land(member):
+    # Both tabs showed the empty form before either saved: the second save finds the first's record.
+    first = ContactDetailsForm(ADDRESS, instance=services.contact_details_of(member))
+    second = ContactDetailsForm({**ADDRESS, "phone": "608-555-0199"}, instance=services.contact_details_of(member))
+    assert first.is_valid() and second.is_valid()
+    assert services.update_contact_details(member=member, form=first, request=None) == [
+        "mailing address",
+        "phone number",
+    ]
+    assert services.update_contact_details(member=member, form=second, request=None)
+    assert ContactDetails.objects.get(member=member).phone == "608-555-0199"
+    assert event_kinds(member=member) == [SecurityEvent.Kind.CONTACT_DETAILS_CHANGED] * 2
 
 
 def test_it_writes_nothing_when_nothing_changed(client, member):
