@@ -2,7 +2,8 @@
 
 Sized for password hashing: each sign-in spends most of its time in one Argon2id computation on
 one core, holding PORTAL_ARGON2_MEMORY_KIB of memory. One worker process per core keeps every core
-hashing; a few threads per worker overlap the database and network waits around the hash.
+hashing; a few threads per worker overlap the database and network waits around the hash, and each
+worker computes PORTAL_ARGON2_HASHES_AT_ONCE hashes at a time (security.hashers; default 1).
 
 With PORTAL_CERTFILE and PORTAL_KEYFILE, gunicorn speaks TLS itself (TLS 1.2 and 1.3 only, the
 cipher suites of Mozilla's "intermediate" profile). Behind a TLS proxy, leave them unset.
@@ -45,11 +46,12 @@ def _memory_bytes():
 def _sizing():
     workers = int(os.environ.get("WEB_CONCURRENCY", _cores()))
     threads = int(os.environ.get("PORTAL_THREADS", 4))
-    # Never let simultaneous hashes (one per thread at most) take more than a quarter of memory,
-    # with about 150 MiB for each worker's own Python and Django.
+    # Never let simultaneous hashes take more than a quarter of memory, with about 150 MiB for each
+    # worker's own Python and Django.
     hash_bytes = int(os.environ.get("PORTAL_ARGON2_MEMORY_KIB", 19456)) * 1024
+    hashes_at_once = min(threads, int(os.environ.get("PORTAL_ARGON2_HASHES_AT_ONCE", 1)))
     budget = _memory_bytes() // 4
-    while workers > 1 and workers * (threads * hash_bytes + 150 * 1024**2) > budget:
+    while workers > 1 and workers * (hashes_at_once * hash_bytes + 150 * 1024**2) > budget:
         workers -= 1
     return workers, threads
 

@@ -122,6 +122,8 @@ PASSWORD_HASHERS = [
 PORTAL_ARGON2_MEMORY_KIB = env.int("PORTAL_ARGON2_MEMORY_KIB", default=19456)
 PORTAL_ARGON2_TIME_COST = env.int("PORTAL_ARGON2_TIME_COST", default=2)
 PORTAL_ARGON2_PARALLELISM = env.int("PORTAL_ARGON2_PARALLELISM", default=1)
+# Hashes one process computes at once (security.hashers); gunicorn.conf.py runs a worker per core.
+PORTAL_ARGON2_HASHES_AT_ONCE = env.int("PORTAL_ARGON2_HASHES_AT_ONCE", default=1)
 
 PORTAL_PASSWORD_MIN_LENGTH = env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)
 # Long passphrases are welcome; the cap only stops a megabyte "password" from reaching the hasher.
