@@ -22,6 +22,7 @@ from argon2.low_level import Type, hash_secret
 
 DEFAULT_SETS = [
     (19456, 2, 1),  # OWASP's minimum
+    (19456, 4, 1),  # the portal's default
     (32768, 2, 1),
     (47104, 2, 1),
     (65536, 2, 1),
