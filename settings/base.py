@@ -95,6 +95,8 @@ def sqlite_options(database):
 sqlite_options(DATABASES["default"])
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one Redis client per pool, not per call
 
 # Accounts and sign-in
 AUTH_USER_MODEL = "accounts.User"
