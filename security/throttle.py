@@ -20,6 +20,9 @@ def address_is_throttled(request):
 
 def count_address_failure(request):
     key = _key(request)
+    if hasattr(cache, "count_in_window"):  # Redis (portal.cache): one round trip
+        cache.count_in_window(key, settings.PORTAL_IP_FAILURE_WINDOW_SECONDS)
+        return
     # The window starts at the address's first failure; add() is a no-op if it already has one.
     cache.add(key, 0, timeout=settings.PORTAL_IP_FAILURE_WINDOW_SECONDS)
     try:
