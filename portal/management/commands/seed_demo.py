@@ -10,7 +10,8 @@ BAR_WIDTH = 30
 class Command(BaseCommand):
     help = (
         f"Make demo data: plans, providers, the {DEMO_USERNAME!r} member's family and claims (once), "
-        "and with --members N that many more members. Safe to run again: it only adds what is missing."
+        "and with --members N that many more members (with no password: set_member_password gives one). "
+        "Safe to run again: it only adds what is missing."
     )
 
     def add_arguments(self, parser):
