@@ -41,15 +41,14 @@ class SessionStore(db.SessionStore):
     def create(self):
         self._session_key = self._get_new_session_key()
         self._unwritten_key = True
-        self._written = False
-        self.modified = True
+        self.modified = True  # which also marks it as not written
 
     def save(self, must_create=False):
         if self.session_key is None:
             self.create()
         if self._unwritten_key:
             self._insert()
-        elif not (self._written and not must_create):
+        elif must_create or not self._written:
             super().save(must_create=must_create)
         self._unwritten_key = False
         self._written = True
