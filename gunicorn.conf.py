@@ -6,11 +6,19 @@ hashing; a few threads per worker overlap the database and network waits around 
 worker computes PORTAL_ARGON2_HASHES_AT_ONCE hashes at a time (security.hashers; default 1).
 
 With PORTAL_CERTFILE and PORTAL_KEYFILE, gunicorn speaks TLS itself (TLS 1.2 and 1.3 only, the
-cipher suites of Mozilla's "intermediate" profile). Behind a TLS proxy, leave them unset.
+cipher suites of Mozilla's "intermediate" profile). Behind a TLS proxy, leave them unset and set
+PORTAL_BEHIND_TLS_PROXY=true and PORTAL_TRUSTED_PROXIES to the proxies' addresses (docs/deploy.md).
 """
 
+import ipaddress
 import os
 import ssl
+
+import environ
+
+# Read exactly as settings/base.py reads them, so gunicorn and the portal trust the same proxies.
+env = environ.Env()
+IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 
 # The AEAD suites of Mozilla's intermediate profile for TLS 1.2 (all 128-bit or stronger);
 # TLS 1.3's suites are all AEAD already.
@@ -56,6 +64,26 @@ def _sizing():
     return workers, threads
 
 
+def _trusted_proxies():
+    """PORTAL_TRUSTED_PROXIES for gunicorn, each IPv4 entry also IPv4-mapped (a dual-stack socket's IPv4 peers)."""
+    trusted = []
+    for entry in (entry.strip() for entry in env.list("PORTAL_TRUSTED_PROXIES", default=[])):
+        if not entry:
+            continue
+        try:
+            network = ipaddress.ip_network(entry)
+        except ValueError:
+            # Refuse to start rather than pass on "*" (gunicorn's "trust everyone") or a typo.
+            raise ValueError(f"PORTAL_TRUSTED_PROXIES: {entry!r} is not an address or network") from None
+        trusted.append(str(network))
+        if network.version == 4:
+            trusted.append(f"::ffff:{network.network_address}/{96 + network.prefixlen}")
+        elif network.subnet_of(IPV4_MAPPED):
+            ipv4 = ipaddress.ip_network((int(network.network_address) & 0xFFFFFFFF, network.prefixlen - 96))
+            trusted.append(str(ipv4))
+    return trusted
+
+
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 workers, threads = _sizing()
 worker_class = "gthread"
@@ -68,7 +96,13 @@ limit_request_line = 8190
 limit_request_fields = 100
 accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-")
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn never takes REMOTE_ADDR from a header (the portal reads X-Forwarded-For itself, from trusted
+# proxies only: security/addresses.py). It does set https from X-Forwarded-Proto, so only for our proxies:
+forwarded_allow_ips = ",".join(_trusted_proxies()) if env.bool("PORTAL_BEHIND_TLS_PROXY", default=False) else ""
+# Only the header nginx sets (replacing the client's); the others would pass through nginx from the client.
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+# No header may set SCRIPT_NAME or PATH_INFO: the portal is served at / and routes by the request line.
+forwarder_headers = ""
 # gunicorn's runtime control socket sits at one path per user, shared by every instance on the host;
 # several app servers (and test servers) on one machine would answer for each other. Not used here.
 control_socket_disable = True

@@ -1,17 +1,13 @@
 """Writing the security audit log. Call inside the transaction of the change being recorded."""
 
-from axes.helpers import get_client_ip_address, get_client_user_agent
+from axes.helpers import get_client_user_agent
 from django.db import transaction
 
 from . import chain
+from .addresses import client_ip
 from .models import SecurityEvent
 
 Kind = SecurityEvent.Kind
-
-
-def client_ip(request):
-    ip = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
-    return ip or None
 
 
 def record_event(kind, *, request=None, username="", member=None, actor="", reason=""):

@@ -1,7 +1,11 @@
 """System checks: refuse to run with a security policy weaker than the one we promise members."""
 
+import os
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from .addresses import configured_entries, parse_network
 
 OWASP_MIN_MEMORY_KIB = 19456
 OWASP_MIN_TIME_COST = 2
@@ -56,3 +60,71 @@ def check_audit_chain_key(app_configs, **kwargs):
             )
         ]
     return []
+
+
+# Variables of the earlier proxy setup; still set, they would suggest a trust the portal no longer gives.
+OBSOLETE_PROXY_VARIABLES = ("PORTAL_TRUSTED_PROXY_COUNT", "FORWARDED_ALLOW_IPS")
+
+
+@register(Tags.security)
+def check_trusted_proxies(app_configs, **kwargs):
+    errors = []
+    networks = []
+    for entry in configured_entries():
+        try:
+            networks.append(parse_network(entry))
+        except ValueError:
+            errors.append(
+                Error(
+                    f"PORTAL_TRUSTED_PROXIES has {entry!r}, which is not an address or a network.",
+                    hint="Write addresses (10.0.0.5, 2001:db8::5) or networks with the host bits zero "
+                    "(10.0.0.0/8), separated by commas. There is no wildcard.",
+                    id="security.E010",
+                )
+            )
+    for name in OBSOLETE_PROXY_VARIABLES:
+        if name in os.environ:
+            errors.append(
+                Error(
+                    f"{name} is set in the environment, but the portal no longer reads it.",
+                    hint="Remove it and list the proxies' addresses in PORTAL_TRUSTED_PROXIES (docs/deploy.md).",
+                    id="security.E011",
+                )
+            )
+    if settings.PORTAL_BEHIND_TLS_PROXY and not configured_entries():
+        errors.append(
+            Error(
+                "PORTAL_BEHIND_TLS_PROXY is true but PORTAL_TRUSTED_PROXIES is empty: every client would "
+                "have the proxy's address, and no request would be known to have come over https.",
+                hint="Set PORTAL_TRUSTED_PROXIES to the addresses nginx connects from.",
+                id="security.E012",
+            )
+        )
+    if configured_entries() and not settings.PORTAL_BEHIND_TLS_PROXY:
+        errors.append(
+            Error(
+                "PORTAL_TRUSTED_PROXIES is set but PORTAL_BEHIND_TLS_PROXY is not: the proxy's "
+                "X-Forwarded-Proto would be ignored and every request through it taken for plain HTTP.",
+                hint="Behind nginx set both; with gunicorn's own TLS set neither.",
+                id="security.E013",
+            )
+        )
+    if any(network.prefixlen == 0 for network in networks):
+        errors.append(
+            Error(
+                "PORTAL_TRUSTED_PROXIES trusts every address: any client could choose the address the "
+                "per-address limit and the audit log see.",
+                hint="List only the proxies' own addresses or networks.",
+                id="security.E014",
+            )
+        )
+    if settings.SECURE_PROXY_SSL_HEADER:
+        errors.append(
+            Error(
+                "SECURE_PROXY_SSL_HEADER is set: Django would believe X-Forwarded-Proto from any client "
+                "that reaches an app server, not only from the trusted proxies.",
+                hint="Leave it unset; gunicorn.conf.py takes https from PORTAL_TRUSTED_PROXIES only.",
+                id="security.E015",
+            )
+        )
+    return errors

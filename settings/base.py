@@ -184,8 +184,8 @@ AXES_SENSITIVE_PARAMETERS = [
     "csrfmiddlewaretoken",
     "state",
 ]
-AXES_IPWARE_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=None)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# axes records the same client address as everything else (security/addresses.py).
+AXES_CLIENT_IP_CALLABLE = "security.addresses.client_ip"
 AXES_VERBOSE = False
 # Successful sign-ins are in the audit log (sign_in_succeeded); axes' copy would be a second write.
 AXES_DISABLE_ACCESS_LOG = True
@@ -205,6 +205,11 @@ PORTAL_MINIMUM_BROWSERS = env.dict(
     cast={"value": int},
     default={"Chrome": 130, "Edge": 130, "Firefox": 128, "Safari": 17, "Opera": 115, "Samsung Internet": 26},
 )
+
+# The proxies in front of the app servers (addresses or networks): only a request whose peer is one
+# of them has its X-Forwarded-For read, and its X-Forwarded-Proto believed (gunicorn.conf.py).
+PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
+PORTAL_BEHIND_TLS_PROXY = env.bool("PORTAL_BEHIND_TLS_PROXY", default=False)
 
 # Per-address limit on failed sign-ins across all usernames; it never freezes a member account.
 PORTAL_IP_FAILURE_LIMIT = env.int("PORTAL_IP_FAILURE_LIMIT", default=30)

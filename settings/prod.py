@@ -13,8 +13,9 @@ DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-if env.bool("PORTAL_BEHIND_TLS_PROXY", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# https is gunicorn's wsgi.url_scheme: it believes X-Forwarded-Proto only from PORTAL_TRUSTED_PROXIES
+# (gunicorn.conf.py), where SECURE_PROXY_SSL_HEADER would believe any client that reaches gunicorn.
+SECURE_PROXY_SSL_HEADER = None
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = 63072000
