@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -13,6 +13,7 @@ from security import sessions
 from security.clients import approximate_place, describe_browser
 from security.middleware import background_request
 from security.models import SecurityEvent
+from security.request_checks import safe_next_path
 
 Kind = SecurityEvent.Kind
 ACTIVITY_KINDS = [
@@ -50,10 +51,7 @@ def keep_alive(request):
     sessions.keep_alive(request)
     if request.headers.get("accept", "").startswith("application/json"):
         return _status(request)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "home"
-    return redirect(target)
+    return HttpResponseRedirect(safe_next_path(request, request.POST.get("next")) or reverse("home"))
 
 
 @require_safe

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -13,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from security.lockout import verification
+from security.request_checks import safe_next_path
 
 from . import twofactor
 from .twofactor_forms import CodeForm, ConfirmDeviceForm, PasswordAgainForm, RemoveTwoFactorForm
@@ -40,7 +42,8 @@ def verify_code(request):
         if member is not None:
             twofactor.end_pending(request)
             complete_sign_in(request, member, device=request.otp_device_used)
-            return redirect(pending["next"] or resolve_url(settings.LOGIN_REDIRECT_URL))
+            target = safe_next_path(request, pending["next"]) or resolve_url(settings.LOGIN_REDIRECT_URL)
+            return HttpResponseRedirect(target)
         form.add_error("code", "That code is not correct. Check your app and try again.")
     return render(request, "accounts/verify_code.html", {"form": form, "username": pending["username"]})
 

@@ -3,10 +3,9 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -18,6 +17,7 @@ from security.audit import Kind, record_event
 from security.browsers import supported_browser_required
 from security.forms import ChangePasswordForm, ChooseQuestionsForm
 from security.lockout import release_verification
+from security.request_checks import safe_next_path
 
 from . import services, twofactor
 from .forms import SignInForm
@@ -26,11 +26,8 @@ SIGNED_OUT_REASONS = frozenset(sessions.END_KINDS)
 
 
 def _safe_next(request):
-    """The page to return to after sign-in: only a path on this site, never another host."""
-    target = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, ""))
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
+    """The page to return to after sign-in: a path on this site ("/..."), or "" for anything else."""
+    return safe_next_path(request, request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, "")))
 
 
 @sensitive_post_parameters("password")
@@ -50,8 +47,10 @@ def sign_in(request):
             release_verification(request)
             twofactor.begin_pending(request, member, next_url)
             return redirect("accounts:verify_code")
+        # Made first, so nothing can fail between the sign-in's commit and its answer.
+        response = HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
         complete_sign_in(request, member)
-        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+        return response
     if getattr(request, "axes_locked_out", False):
         return frozen_response(request, credentials={"username": request.POST.get("username", "")})
     status = 429 if form.has_error("__all__", "throttled") else 200

@@ -1,11 +1,17 @@
 """Reading the signed-in member's claims. Every query here starts from the member."""
 
+import re
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Claim, Provider
+
+# What a claim number can be; anything else (a NUL byte, which PostgreSQL cannot even compare) is
+# not looked up.
+CLAIM_NUMBER = re.compile(r"[A-Za-z0-9-]{1,20}", re.ASCII)
 
 
 def claims_of(member):
@@ -46,6 +52,8 @@ def providers_of(member):
 
 def claim_of(member, claim_number):
     """One of the member's claims with its lines; 404 for anyone else's, so none is revealed."""
+    if not CLAIM_NUMBER.fullmatch(claim_number):
+        raise Http404("No such claim.")
     claim = get_object_or_404(
         Claim.objects.select_related("provider", "dependent", "enrollment__plan"),
         claim_number=claim_number,

@@ -1,5 +1,9 @@
+import unicodedata
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.forms.renderers import DjangoTemplates
 
 from accounts.models import User
 from security.forms import CurrentPasswordMixin, current_password_field
@@ -11,6 +15,38 @@ US_STATES = [
     "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH",
     "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
 ]  # fmt: skip
+
+
+# A value longer than this (or than its field's max_length) is too long to be anything we asked for.
+ECHO_LIMIT = 1000
+# An error message that quotes what was sent (an invalid choice) is cut to this length.
+ERROR_ECHO_LIMIT = 300
+
+
+class NoOversizeEchoBoundField(forms.BoundField):
+    """A field sent with a value too long to be valid is shown empty: the page never carries it back."""
+
+    def value(self):
+        value = super().value()
+        limit = getattr(self.field, "max_length", None) or ECHO_LIMIT
+        if isinstance(value, str) and len(value) > limit:
+            return None
+        return value
+
+    @property
+    def errors(self):
+        errors = super().errors
+        if all(len(message) <= ERROR_ECHO_LIMIT for message in errors):
+            return errors
+        limit = ERROR_ECHO_LIMIT
+        shortened = [f"{message[:limit]}…" if len(message) > limit else message for message in errors]
+        return self.form.error_class(shortened, renderer=self.form.renderer)
+
+
+class PortalFormRenderer(DjangoTemplates):
+    """FORM_RENDERER: Django's renderer, with fields that never write oversized input back into a page."""
+
+    bound_field_class = NoOversizeEchoBoundField
 
 
 class ErrorsDescribedMixin:
@@ -58,11 +94,25 @@ class ClaimFilterForm(ErrorsDescribedMixin, forms.Form):
         }
 
 
+# ASCII digits only: "٣" and "３" are digits to Python's \d, but not to the mail or the phone system.
 phone_validator = RegexValidator(
-    r"^\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}$",
+    r"\A\+?1?[ .-]?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}\Z",
     "Enter a 10-digit phone number, for example 555-201-4477.",
 )
-zip_validator = RegexValidator(r"^\d{5}(-\d{4})?$", "Enter a 5-digit ZIP code, or ZIP+4 such as 12345-6789.")
+zip_validator = RegexValidator(r"\A[0-9]{5}(-[0-9]{4})?\Z", "Enter a 5-digit ZIP code, or ZIP+4 such as 12345-6789.")
+
+# Controls, format characters (bidi overrides and isolates, zero-width spaces, the BOM), line and
+# paragraph separators, private-use and unassigned code points: invisible, or able to reorder text.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+
+
+def no_hidden_characters(value):
+    if any(unicodedata.category(character) in HIDDEN_CATEGORIES for character in value):
+        raise ValidationError(
+            "This contains hidden characters, such as text-direction marks, often pasted in by accident. "
+            "Type it in again.",
+            code="hidden_characters",
+        )
 
 
 class ContactDetailsForm(ErrorsDescribedMixin, forms.ModelForm):
@@ -84,6 +134,8 @@ class ContactDetailsForm(ErrorsDescribedMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("phone", "address_line1", "address_line2", "city", "postal_code"):
+            self.fields[name].validators.append(no_hidden_characters)
         self.fields["phone"].validators.append(phone_validator)
         self.fields["postal_code"].validators.append(zip_validator)
         self.fields["state"].widget.attrs["autocomplete"] = "address-level1"

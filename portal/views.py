@@ -15,6 +15,7 @@ from accounts.services import password_age_days, password_reminder_due
 from security.browsers import supported_browsers
 from security.middleware import background_request
 from security.models import SecurityEvent
+from security.request_checks import safe_next_path
 
 from .benefits import plan_year_progress
 from .claims import claims_of
@@ -48,13 +49,14 @@ def home(request):
     return render(request, "portal/home.html", context)
 
 
+@require_safe
 @login_not_required
 def admin_sign_in(request):
     """The support site signs people in through the one sign-in page, with its freeze and limits."""
     if request.user.is_authenticated:
         # Signed in, but not allowed in: sending them to sign in again would loop back here.
         return render(request, "portal/no_support_access.html", status=403)
-    return redirect_to_login(request.GET.get("next", "/admin/"))
+    return redirect_to_login(safe_next_path(request, request.GET.get("next")) or "/admin/")
 
 
 @require_safe

@@ -33,6 +33,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "security.middleware.SecurityHeadersMiddleware",
+    # A method, address or form that cannot be read is refused before the session or a view sees it.
+    "security.request_checks.RequestChecksMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,6 +52,9 @@ MIDDLEWARE = [
     # Last, so it sees the lockout flag the sign-in flow leaves on the request.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Forms never write an oversized value back into a page (a megabyte "username" is not echoed).
+FORM_RENDERER = "portal.forms.PortalFormRenderer"
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
