@@ -165,13 +165,18 @@ class MemberSession(models.Model):
 
 class AuditChainHead(models.Model):
     """The newest link of the audit chain. Locked while an event is appended, so links never fork;
-    also the anchor that reveals rows cut from the end of the log."""
+    also the anchor that reveals rows cut from either end of the log (security/chain.py)."""
 
     sequence = models.BigIntegerField(default=0)
     row_hash = models.CharField(max_length=64, default="")
+    # HMAC of (sequence, row_hash): a head set without the chain key does not verify.
+    head_seal = models.CharField(max_length=64, default="", db_default="")
     # The link before the oldest row kept, after a purge: where verification starts.
     purged_through_sequence = models.BigIntegerField(default=0)
     purged_through_hash = models.CharField(max_length=64, default="")
+    # The audit_purged event that moved the checkpoint, and an HMAC binding the three together.
+    purge_event_sequence = models.BigIntegerField(default=0, db_default=0)
+    checkpoint_seal = models.CharField(max_length=64, default="", db_default="")
 
     def __str__(self):
         return f"audit chain at {self.sequence}"

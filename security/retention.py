@@ -26,18 +26,22 @@ def purge(*, older_than_days, actor):
     """Delete what is older than the cutoff. The chain stays verifiable from the oldest row kept.
 
     Audit rows go oldest first, up to the last one before the cutoff, so what remains is one
-    unbroken run; the head records the link before it. The purge itself is audited.
+    unbroken run. They are verified before they go (raises chain.ChainBroken, deleting nothing):
+    a purge must not bury tampering. The purge's own audit event names the last row deleted, and
+    the head's sealed checkpoint records that link and that event, in this one transaction.
     """
     cutoff, counts = purge_counts(older_than_days)
     head = chain.locked_head()
     last_purged = (
         SecurityEvent.objects.filter(created_at__lt=cutoff).order_by("-sequence").values("sequence", "row_hash").first()
     )
+    reason = f"older than {older_than_days} days"
     if last_purged is not None:
+        problem = chain.check_before_purge(head, through_sequence=last_purged["sequence"])
+        if problem is not None:
+            raise chain.ChainBroken(problem)
         SecurityEvent.objects.filter(sequence__lte=last_purged["sequence"]).delete()
-        head.purged_through_sequence = last_purged["sequence"]
-        head.purged_through_hash = last_purged["row_hash"]
-        head.save(update_fields=["purged_through_sequence", "purged_through_hash"])
+        reason += f", {chain.purged_through_text(last_purged['sequence'])}"
     AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
     AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
     MemberSession.objects.filter(last_activity_at__lt=cutoff).delete()
@@ -45,5 +49,11 @@ def purge(*, older_than_days, actor):
     # what keeps an account frozen.)
     VerificationGate.objects.filter(in_flight=0, last_reserved_at__lt=cutoff).delete()
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
-    record_event(Kind.AUDIT_PURGED, actor=actor, reason=f"older than {older_than_days} days: {summary}")
+    event = record_event(Kind.AUDIT_PURGED, actor=actor, reason=f"{reason}: {summary}")
+    if last_purged is not None:
+        chain.move_checkpoint(
+            through_sequence=last_purged["sequence"],
+            through_hash=last_purged["row_hash"],
+            purge_event_sequence=event.sequence,
+        )
     return counts

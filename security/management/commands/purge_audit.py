@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from security.chain import ChainBroken
 from security.commands import operator_name
 from security.retention import purge, purge_counts
 
@@ -26,7 +27,13 @@ class Command(BaseCommand):
             cutoff, counts = purge_counts(days)
             self.stdout.write(f"Would delete, from before {cutoff:%Y-%m-%d %H:%M} UTC:")
         else:
-            counts = purge(older_than_days=days, actor=operator_name())
+            try:
+                counts = purge(older_than_days=days, actor=operator_name())
+            except ChainBroken as error:
+                raise CommandError(
+                    f"Nothing was purged: the audit log was tampered with at {error.broken}."
+                    " Purging now would delete the evidence; run verify_audit and investigate first."
+                ) from error
             self.stdout.write(f"Deleted, from more than {days} days ago:")
         for name, count in counts.items():
             self.stdout.write(f"  {count:,} {name}")

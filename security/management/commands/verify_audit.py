@@ -1,16 +1,40 @@
+import argparse
+import re
+
 from django.core.management.base import BaseCommand, CommandError
 
 from security.chain import verify
 
 
+def witness(value):
+    match = re.fullmatch(r"([1-9][0-9]*):([0-9a-f]{64})", value.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError("give ROW:HASH exactly as an earlier verify_audit printed it")
+    return int(match.group(1)), match.group(2)
+
+
 class Command(BaseCommand):
-    help = "Check the audit log's hash chain; report the first altered, inserted or removed row."
+    help = "Check the audit log's hash chain and its sealed ends; report the first altered, inserted or removed row."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--witness",
+            type=witness,
+            metavar="ROW:HASH",
+            help="A chain head printed by an earlier run and kept outside the database: the log must still reach it.",
+        )
 
     def handle(self, *args, **options):
         def progress(checked):
             self.stderr.write(f"  {checked:,} rows checked...")
 
-        problem, checked = verify(progress=progress if options["verbosity"] > 1 else None)
+        verbose = options["verbosity"] > 1
+        problem, checked, end = verify(progress=progress if verbose else None, witness=options["witness"])
         if problem is not None:
-            raise CommandError(f"The audit log was tampered with at {problem}. {checked:,} rows before it are intact.")
+            intact = f" {checked:,} rows before it are intact." if checked else ""
+            raise CommandError(f"The audit log was tampered with at {problem}.{intact}")
         self.stdout.write(f"The audit log is intact: {checked:,} rows verified.")
+        if end is not None and end[0]:
+            self.stdout.write(
+                f"Witness (keep it outside the database, give it to --witness next time): {end[0]}:{end[1]}"
+            )
