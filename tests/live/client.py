@@ -27,11 +27,15 @@ class Response:
 class LiveClient:
     """What a script (or an attacker's) HTTP client does: cookies in, cookies out, nothing more."""
 
-    def __init__(self, server, *, timeout=30, user_agent="live-test", cookies=None):
+    def __init__(self, server, *, timeout=30, user_agent="live-test", cookies=None, source_address=None, headers=None):
         self.host, self.port = server.host, server.port
         self.timeout = timeout
         self.user_agent = user_agent
         self.cookies = dict(cookies or {})
+        # The local address to connect from, e.g. "127.0.0.2": another client, as the server sees it.
+        self.source_address = source_address
+        # Sent with every request (an Origin, or what a client claims in X-Forwarded-For); change at will.
+        self.headers = dict(headers or {})
         self._connection = None
 
     def get(self, path):
@@ -42,11 +46,14 @@ class LiveClient:
         return self.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
 
     def request(self, method, path, body=None, headers=None):
-        headers = {"User-Agent": self.user_agent, **(headers or {})}
+        headers = {"User-Agent": self.user_agent, **self.headers, **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if self._connection is None:
-            self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            source = (self.source_address, 0) if self.source_address else None
+            self._connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=self.timeout, source_address=source
+            )
         try:
             self._connection.request(method, path, body, headers)
             raw = self._connection.getresponse()

@@ -71,7 +71,8 @@ class AppServer:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=2)
         try:
             connection.request("GET", "/accounts/login/")
-            return connection.getresponse().status == 200
+            # 301: a server with SECURE_SSL_REDIRECT sends a plain-HTTP request on to https.
+            return connection.getresponse().status in (200, 301)
         except OSError:
             return False
         finally:
