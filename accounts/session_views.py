@@ -31,16 +31,18 @@ ACTIVITY_KINDS = [
 @login_not_required
 @background_request
 def session_status(request):
-    """For the page's timer: how long until this session ends. Checking does not extend it."""
+    """For the page's timer: how long until this session ends (it ends here once that is over).
+    Checking does not extend it."""
     return _status(request)
 
 
 def _status(request):
     if not request.user.is_authenticated:
-        return JsonResponse({"signed_in": False})
+        ended = getattr(request, "portal_session_ended", None)  # ended by this very request, and why
+        return JsonResponse({"signed_in": False, "signed_out": ended} if ended else {"signed_in": False})
     seconds_left = sessions.seconds_left(request, sessions.now())
     return JsonResponse(
-        {"signed_in": True, "seconds_left": int(seconds_left), "warning_seconds": settings.PORTAL_IDLE_WARNING_SECONDS}
+        {"signed_in": True, "seconds_left": seconds_left, "warning_seconds": settings.PORTAL_IDLE_WARNING_SECONDS}
     )
 
 

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -58,9 +59,11 @@ class AccountSetupMiddleware:
 
 
 class SessionPolicyMiddleware:
-    """Ends a signed-in session that is idle, too old, or reopened from outside the portal.
+    """Ends a signed-in session that is idle, too old, reopened from outside the portal, or ended
+    elsewhere while this request ran; otherwise records the request as activity.
 
-    A view marked with @background_request (the timer's status check) does not count as activity.
+    Not activity: a view marked with @background_request (the timer's status check), and the
+    page timer's own navigation to sign-in (it carries sessions.TIMER_MARKER).
     """
 
     def __init__(self, get_response):
@@ -76,13 +79,24 @@ class SessionPolicyMiddleware:
         reason = sessions.expiry_reason(request, now)
         if reason is not None:
             sessions.end_current(request, reason)
-            if getattr(view_func, "login_required", True):
-                login = reverse("accounts:login")
-                return redirect(f"{login}?{urlencode({'next': request.get_full_path(), 'signed_out': reason})}")
-            return None
-        if getattr(view_func, "counts_as_activity", True):
-            sessions.touch(request, now)
+            return self._signed_out(request, view_func, reason)
+        if not sessions.is_listed(request):
+            sessions.end_unlisted(request)
+            return self._signed_out(request, view_func, None)
+        counts = getattr(view_func, "counts_as_activity", True) and sessions.TIMER_MARKER not in request.GET
+        if counts and not sessions.touch(request, now):
+            logout(request)  # ended (and audited) by whoever ended it
+            return self._signed_out(request, view_func, None)
         return None
+
+    def _signed_out(self, request, view_func, reason):
+        request.portal_session_ended = reason  # the timer's status check passes it on
+        if not getattr(view_func, "login_required", True):
+            return None
+        query = {"next": request.get_full_path()}
+        if reason is not None:
+            query["signed_out"] = reason
+        return redirect(f"{reverse('accounts:login')}?{urlencode(query)}")
 
 
 def background_request(view_func):

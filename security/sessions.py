@@ -1,22 +1,30 @@
 """The session policy: idle and absolute expiry, re-authentication on return, visible sessions.
 
-The server enforces all of it; the page's timer script only warns the member ahead of time.
+The server alone decides when a session ends; the page's timer script only warns the member
+ahead of time, and at its deadline asks the server (which ends the session there and then).
 Each session keeps two stamps: when the member signed in and when they last asked for a page.
-The last-activity stamp is written at most once every PORTAL_ACTIVITY_WRITE_SECONDS.
+The last-activity stamp is written at most once every PORTAL_ACTIVITY_WRITE_SECONDS. A session
+ends at its limit exactly: idle for PORTAL_IDLE_TIMEOUT_SECONDS, or PORTAL_SESSION_MAX_SECONDS
+after sign-in.
+
+Every signed-in session is listed (MemberSession, kept in step by the session store), so ending
+a member's listed sessions ends all of them.
 """
 
+import math
 import time
-from datetime import UTC, datetime, timedelta
-from importlib import import_module
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, logout
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from .audit import Kind, client_ip, record_event
 from .models import MemberSession
+from .session_store import LISTED_KEY, SessionStore
 
 
 def now():
@@ -26,6 +34,8 @@ def now():
 
 SIGNED_IN_KEY = "policy_signed_in_at"
 ACTIVE_KEY = "policy_active_at"
+# In the query of the page timer's navigation to sign-in (?signed_out=idle): never activity.
+TIMER_MARKER = "signed_out"
 
 END_KINDS = {
     "idle": Kind.SESSION_EXPIRED_IDLE,
@@ -34,12 +44,21 @@ END_KINDS = {
 }
 
 
+def _moment(at):
+    return datetime.fromtimestamp(at, tz=UTC)
+
+
 def start(request, member):
     """Called right after login(): stamp the session and list it for the member."""
-    request.session[SIGNED_IN_KEY] = request.session[ACTIVE_KEY] = now()
+    at = now()
+    session = request.session
+    session[SIGNED_IN_KEY] = session[ACTIVE_KEY] = at
+    session[LISTED_KEY] = True
     MemberSession.objects.create(
-        session_key=request.session.session_key,
+        session_key=session.session_key,
         member=member,
+        created_at=_moment(at),
+        last_activity_at=_moment(at),
         ip_address=client_ip(request),
         user_agent=request.headers.get("user-agent", "")[:300],
     )
@@ -54,26 +73,30 @@ def stamps(request):
     return session[SIGNED_IN_KEY], session[ACTIVE_KEY]
 
 
-def expiry_reason(request, at):
-    signed_in, active = stamps(request)
-    if at - signed_in > settings.PORTAL_SESSION_MAX_SECONDS:
+def expired(signed_in, active, at):
+    """Which limit a session with these stamps has reached at `at`, if any: it ends at the limit."""
+    if at - signed_in >= settings.PORTAL_SESSION_MAX_SECONDS:
         return "max_age"
-    if at - active > settings.PORTAL_IDLE_TIMEOUT_SECONDS:
+    if at - active >= settings.PORTAL_IDLE_TIMEOUT_SECONDS:
         return "idle"
-    if came_from_outside(request):
-        return "returned"
     return None
 
 
+def expiry_reason(request, at):
+    reason = expired(*stamps(request), at)
+    if reason is None and came_from_outside(request):
+        return "returned"
+    return reason
+
+
 def seconds_left(request, at):
+    """Whole seconds until the session ends, rounded up, so a timer set to it fires once it is over.
+
+    Rounded to the millisecond first: float noise in the stamps must not add a second.
+    """
     signed_in, active = stamps(request)
-    return max(
-        0,
-        min(
-            active + settings.PORTAL_IDLE_TIMEOUT_SECONDS - at,
-            signed_in + settings.PORTAL_SESSION_MAX_SECONDS - at,
-        ),
-    )
+    left = min(active + settings.PORTAL_IDLE_TIMEOUT_SECONDS, signed_in + settings.PORTAL_SESSION_MAX_SECONDS) - at
+    return max(0, math.ceil(round(left, 3)))
 
 
 def came_from_outside(request):
@@ -92,11 +115,20 @@ def came_from_outside(request):
     return referer.netloc != request.get_host() or referer.scheme != request.scheme
 
 
+def is_listed(request):
+    """False only for a session signed in before sessions were listed (the store lists every other)."""
+    return bool(request.session.get(LISTED_KEY))
+
+
 def touch(request, at):
-    """Record a page the member asked for, at most once per write interval."""
+    """Record a page the member asked for, at most once per write interval.
+
+    False when the write finds the listing ended: the session was ended while this request ran.
+    """
     _, active = stamps(request)
     if at - active >= settings.PORTAL_ACTIVITY_WRITE_SECONDS:
-        _record_activity(request, at)
+        return _record_activity(request, at)
+    return True
 
 
 def keep_alive(request):
@@ -107,17 +139,37 @@ def keep_alive(request):
 
 def _record_activity(request, at):
     request.session[ACTIVE_KEY] = at
-    MemberSession.objects.filter(session_key=request.session.session_key).update(
-        last_activity_at=datetime.fromtimestamp(at, tz=UTC)
-    )
+    listed = MemberSession.objects.filter(session_key=request.session.session_key, ended_at__isnull=True)
+    return bool(listed.update(last_activity_at=_moment(at)))
+
+
+def end_current(request, reason):
+    """End this request's session for a policy reason (a key of END_KINDS), and audit it."""
+    _end_this(request, END_KINDS[reason], reason)
+
+
+def end_for_timer(request):
+    """The page's timer reached its deadline: this session ends now, and its request is no activity.
+
+    At or over a limit that is the expiry; a moment before (the page's clock runs ahead of the
+    server's), a sign-out the timer asked for.
+    """
+    reason = expired(*stamps(request), now())
+    if reason is not None:
+        end_current(request, reason)
+    else:
+        _end_this(request, Kind.SIGNED_OUT, "timer", note="by the page's inactivity timer")
+
+
+def end_unlisted(request):
+    """A session signed in before sessions were listed: "end all" cannot reach it, so it ends here."""
+    _end_this(request, Kind.SESSION_ENDED, "unlisted", note="signed in before sessions were listed")
 
 
 @transaction.atomic
-def end_current(request, reason):
-    """End this request's session for a policy reason, and audit it."""
-    member = request.user
-    record_event(END_KINDS[reason], request=request, member=member)
-    _mark_ended(request.session.session_key, reason)
+def _end_this(request, kind, end_reason, note=""):
+    record_event(kind, request=request, member=request.user, reason=note)
+    _mark_ended(request.session.session_key, end_reason)
     logout(request)
 
 
@@ -129,24 +181,78 @@ def signed_out(request):
 def _mark_ended(session_key, reason):
     if session_key:
         MemberSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(
-            ended_at=timezone.now(), end_reason=reason
+            ended_at=_moment(now()), end_reason=reason
         )
 
 
 def active_sessions(member):
-    """The member's sessions that are still live: not ended, and active within the idle limit."""
-    idle_since = timezone.now() - timedelta(seconds=settings.PORTAL_IDLE_TIMEOUT_SECONDS)
-    return MemberSession.objects.filter(member=member, ended_at__isnull=True, last_activity_at__gte=idle_since)
+    """The member's sessions that are live now, as each session's own record says: signed in as
+    this member, with their current password, and within both limits."""
+    at = now()
+    # Rough bounds in SQL (the activity stamp is written at most once per interval), exact in Python.
+    slack = settings.PORTAL_IDLE_TIMEOUT_SECONDS + settings.PORTAL_ACTIVITY_WRITE_SECONDS
+    listed = MemberSession.objects.filter(
+        member=member,
+        ended_at__isnull=True,
+        created_at__gt=_moment(at - settings.PORTAL_SESSION_MAX_SECONDS - settings.PORTAL_ACTIVITY_WRITE_SECONDS),
+        last_activity_at__gt=_moment(at - slack),
+    )
+    stored = SessionStore.get_model_class().objects.filter(
+        session_key__in=listed.values("session_key"), expire_date__gt=timezone.now()
+    )
+    hashes = [member.get_session_auth_hash(), *member.get_session_auth_fallback_hash()]
+    live = [
+        row.session_key
+        for row in stored.only("session_key", "session_data")
+        if _is_live(SessionStore().decode(row.session_data), member, hashes, at)
+    ]
+    return MemberSession.objects.filter(member=member, ended_at__isnull=True, session_key__in=live)
+
+
+def _is_live(data, member, hashes, at):
+    if data.get(SESSION_KEY) != str(member.pk):
+        return False
+    if not any(constant_time_compare(data.get(HASH_SESSION_KEY, ""), auth_hash) for auth_hash in hashes):
+        return False  # the password changed since: Django ends it at its next request
+    if SIGNED_IN_KEY not in data or ACTIVE_KEY not in data:
+        return True  # not stamped yet: its next request stamps it
+    return expired(data[SIGNED_IN_KEY], data[ACTIVE_KEY], at) is None
 
 
 @transaction.atomic
 def end_sessions(*, member, sessions, request=None, actor="", reason=""):
     """End the given sessions of a member, server side; returns how many were ended."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    keys = list(sessions.filter(member=member, ended_at__isnull=True).values_list("session_key", flat=True))
-    for key in keys:
-        store(session_key=key).delete()
-    MemberSession.objects.filter(session_key__in=keys).update(ended_at=timezone.now(), end_reason="ended")
-    if keys:
-        record_event(Kind.SESSION_ENDED, request=request, member=member, actor=actor, reason=reason or f"{len(keys)}")
-    return len(keys)
+    ended = _end_listed(sessions.filter(member=member))
+    if ended:
+        record_event(Kind.SESSION_ENDED, request=request, member=member, actor=actor, reason=reason or f"{ended}")
+    return ended
+
+
+@transaction.atomic
+def end_all_sessions(*, member, request=None, actor="", reason=""):
+    """End every session of the member, this request's too if it is theirs; audited once.
+
+    For the freeze (by failures, staff or an operator) as for support: call it inside the
+    transaction of the change that calls for it. This request, if it is the member's, finishes
+    as it began (its view may still be running) but leaves with a new, empty session. Returns
+    how many sessions were ended.
+    """
+    ended = _end_listed(MemberSession.objects.filter(member=member))
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.pk == member.pk:
+        request.session.flush()  # its row is gone already: nothing of it may be saved again
+    record_event(
+        Kind.SESSION_ENDED, request=request, member=member, actor=actor, reason=reason or f"all sessions ({ended})"
+    )
+    return ended
+
+
+def _end_listed(listed):
+    """End these listed sessions: the listing, then the sessions' rows. The listing is locked
+    first, so a session whose key changes at the same moment cannot move out of reach."""
+    rows = list(listed.filter(ended_at__isnull=True).select_for_update().values_list("pk", "session_key"))
+    if not rows:
+        return 0
+    MemberSession.objects.filter(pk__in=[pk for pk, _ in rows]).update(ended_at=_moment(now()), end_reason="ended")
+    SessionStore.get_model_class().objects.filter(session_key__in=[key for _, key in rows]).delete()
+    return len(rows)

@@ -1,5 +1,6 @@
 // Warns a signed-in member before the session ends for inactivity, and keeps tabs in step.
-// The server enforces the limits; this script only tells the member ahead of time.
+// The server enforces the limits; this script only tells the member ahead of time, and at the
+// deadline asks the server, which ends the session then (its own clock decides, not this one).
 (function () {
   "use strict";
 
@@ -20,8 +21,9 @@
   var lastFocus = null;
   var checking = false;
 
+  // Rounded up: it reaches 0 only once the deadline has passed.
   function secondsLeft() {
-    return Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    return Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
   }
 
   function formatTime(seconds) {
@@ -49,9 +51,11 @@
     }
   }
 
-  function goToSignIn() {
+  // With a reason, sign-in says why, and ends the session there if it is somehow still live.
+  function goToSignIn(reason) {
     var next = window.location.pathname + window.location.search;
-    window.location.assign(loginUrl + "?signed_out=idle&next=" + encodeURIComponent(next));
+    var why = reason ? "signed_out=" + encodeURIComponent(reason) + "&" : "";
+    window.location.assign(loginUrl + "?" + why + "next=" + encodeURIComponent(next));
   }
 
   function setDeadline(seconds, tell) {
@@ -73,7 +77,8 @@
       .then(function (status) {
         checking = false;
         if (!status.signed_in) {
-          goToSignIn();
+          // Ended by this very check (the server says why), or earlier, elsewhere.
+          goToSignIn(status.signed_out || (secondsLeft() <= 0 ? "idle" : ""));
           return;
         }
         deadline = Date.now() + status.seconds_left * 1000;
@@ -85,9 +90,10 @@
   function tick() {
     var left = secondsLeft();
     if (left <= 0) {
+      // The check ends the session if it is over; if the server has time left, wait for it.
       checkServer(function () {
         if (secondsLeft() <= 0) {
-          goToSignIn();
+          goToSignIn("idle");
         }
       });
     } else if (left <= warningSeconds) {
@@ -115,12 +121,12 @@
       .then(function (response) { return response.json(); })
       .then(function (status) {
         if (!status.signed_in) {
-          goToSignIn();
+          goToSignIn(status.signed_out || "");
           return;
         }
         setDeadline(status.seconds_left, true);
       })
-      .catch(goToSignIn);
+      .catch(function () { goToSignIn(""); });
   });
 
   dialog.addEventListener("keydown", function (event) {
