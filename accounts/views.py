@@ -37,7 +37,10 @@ def _safe_next(request):
 @supported_browser_required
 def sign_in(request):
     next_url = _safe_next(request)
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and sessions.TIMER_MARKER in request.GET:
+        # The page's timer gave up on this session: it ends here, never sent back to `next`.
+        sessions.end_for_timer(request)
+    elif request.user.is_authenticated:
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
