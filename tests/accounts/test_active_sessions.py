@@ -1,3 +1,4 @@
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from security.models import MemberSession, SecurityEvent
@@ -72,3 +73,49 @@ def test_support_staff_can_end_all_of_a_members_sessions(staff_client, member):
     assert phone.get("/").status_code == 302
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.SESSION_ENDED)
     assert (event.actor, event.member, event.reason) == ("sam", member, "member reported a lost phone")
+
+
+def whole_seconds(clock):
+    """Start the clock on a whole second, so that the sums of the stamps below are exact."""
+    clock.now = float(int(clock.now))
+
+
+def test_it_stops_listing_an_idle_session_at_the_idle_limit(member, clock, settings):
+    whole_seconds(clock)
+    phone = browser(FIREFOX)
+    clock.advance(settings.PORTAL_IDLE_TIMEOUT_SECONDS - 1)
+    laptop = browser(CHROME)
+    assert "Firefox 140 on Windows" in laptop.get("/accounts/security/sessions/").content.decode()
+    clock.advance(1)
+    assert "Firefox 140 on Windows" not in laptop.get("/accounts/security/sessions/").content.decode()
+    response = laptop.post("/accounts/security/sessions/end-others/", follow=True)
+    assert "Signed out 0 other sessions." in response.content.decode()
+    assert phone.get("/")["Location"].endswith("signed_out=idle")
+    assert MemberSession.objects.get(user_agent=FIREFOX).end_reason == "idle"
+
+
+def test_it_stops_listing_a_session_at_its_absolute_limit(member, clock, settings):
+    whole_seconds(clock)
+    tablet = browser(FIREFOX)
+    for _ in range(settings.PORTAL_SESSION_MAX_SECONDS // 600 - 1):
+        clock.advance(600)
+        assert tablet.get("/").status_code == 200
+    laptop = browser(CHROME)
+    assert "Firefox 140 on Windows" in laptop.get("/accounts/security/sessions/").content.decode()
+    clock.advance(600)
+    assert "Firefox 140 on Windows" not in laptop.get("/accounts/security/sessions/").content.decode()
+    assert tablet.get("/")["Location"].endswith("signed_out=max_age")
+    assert MemberSession.objects.get(user_agent=FIREFOX).end_reason == "max_age"
+
+
+def test_it_stops_listing_a_session_that_signed_out(member):
+    laptop, phone = browser(CHROME), browser(FIREFOX)
+    phone.post("/accounts/logout/")
+    assert "Firefox 140 on Windows" not in laptop.get("/accounts/security/sessions/").content.decode()
+    assert MemberSession.objects.get(user_agent=FIREFOX).end_reason == "signed_out"
+
+
+def test_it_stops_listing_a_session_whose_record_is_gone(member):
+    laptop, phone = browser(CHROME), browser(FIREFOX)
+    Session.objects.filter(session_key=phone.cookies["sessionid"].value).delete()  # e.g. clearsessions
+    assert "Firefox 140 on Windows" not in laptop.get("/accounts/security/sessions/").content.decode()
