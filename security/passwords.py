@@ -8,6 +8,7 @@ import mmap
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from urllib.error import HTTPError, URLError
@@ -63,6 +64,8 @@ RECORD = 8
 PWNED_MAX_BYTES = 1024 * 1024
 
 logger = logging.getLogger(__name__)
+# Range queries run here so that a member waits at most the timeout, however the answer trickles in.
+_range_queries = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pwned-passwords")
 
 
 class BreachedPasswordValidator:
@@ -193,9 +196,12 @@ def in_pwned_passwords(password: str) -> bool:
         return False
     sha1 = hashlib.sha1(password.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest().upper()
     prefix, suffix = sha1[:5], sha1[5:]
+    timeout = settings.PORTAL_PWNED_PASSWORDS_TIMEOUT
+    query = _range_queries.submit(_range_query, base_url + prefix, timeout)
     try:
-        body = _range_query(base_url + prefix, settings.PORTAL_PWNED_PASSWORDS_TIMEOUT)
+        body = query.result(timeout=timeout)
     except (OSError, ValueError, http.client.HTTPException) as error:
+        query.cancel()
         # The reason only: the address holds the hash prefix, which is not logged either.
         logger.warning("Pwned Passwords was not reached (%s); the offline lists alone decided.", _reason(error))
         return False
@@ -217,7 +223,7 @@ def _range_query(url: str, timeout: float) -> bytes:
         body = bytearray()
         while chunk := response.read1(65536):
             body += chunk
-            # The socket timeout bounds each wait; the deadline bounds them all together.
+            # Past the deadline nobody waits for this answer any more.
             if time.monotonic() > deadline:
                 raise TimeoutError("the answer took longer than PORTAL_PWNED_PASSWORDS_TIMEOUT")
             if len(body) > PWNED_MAX_BYTES:

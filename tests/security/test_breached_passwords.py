@@ -126,6 +126,7 @@ class FakeRangeApi:
         self.decoys = []
         self.status = 200
         self.delay = 0.0
+        self.trickle = 0.0
         self.received = []
         self.release = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
@@ -151,8 +152,14 @@ class FakeRangeApi:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.flush_headers()
+                # A trickle: one more header line at a time, each well within the socket timeout.
+                for n in range(20 if api.trickle else 0):
+                    self.wfile.write(f"X-Slow-{n}: yes\r\n".encode())
+                    self.wfile.flush()
+                    if api.release.wait(api.trickle):
+                        return
+                self.wfile.write(b"\r\n" + body)
 
             def log_message(self, *args):
                 pass
@@ -228,6 +235,15 @@ def test_it_lets_the_offline_lists_decide_within_the_timeout(signed_in, member, 
     message = offline_decides(signed_in, member, caplog)
     assert time.monotonic() - started < 0.5 + 1.0
     assert "timeout" in message.lower()
+
+
+def test_it_gives_up_on_an_answer_that_trickles_in_past_the_timeout(signed_in, member, range_api, settings, caplog):
+    range_api.trickle = 0.3
+    settings.PORTAL_PWNED_PASSWORDS_TIMEOUT = 0.5
+    started = time.monotonic()
+    message = offline_decides(signed_in, member, caplog)
+    assert time.monotonic() - started < 0.5 + 1.0
+    assert "TimeoutError" in message
 
 
 def test_it_lets_the_offline_lists_decide_when_the_range_api_fails(signed_in, member, range_api, caplog):
