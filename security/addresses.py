@@ -20,6 +20,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 # Longer than any address with a port ("[ffff:...:ffff]:65535" is 47); longer input is not an address.
 MAX_ENTRY_LENGTH = 64
+# No chain of our own proxies is this long; past it, no one vouches for the hops, so the walk stops.
+MAX_PROXY_HOPS = 20
 _CACHED = "_portal_client_ip"
 
 
@@ -92,7 +94,7 @@ def resolve(remote_addr: str, forwarded_for: str) -> IPAddress | None:
     networks = trusted_proxies()
     if not is_trusted(hop, networks) or not forwarded_for:
         return hop
-    for entry in reversed(forwarded_for.split(",")):
+    for entry in reversed(forwarded_for.rsplit(",", MAX_PROXY_HOPS)[-MAX_PROXY_HOPS:]):
         claimed = parse_address(entry)
         if claimed is None:
             # One of our proxies wrote something unreadable: the nearest hop we can vouch for is the
@@ -101,7 +103,7 @@ def resolve(remote_addr: str, forwarded_for: str) -> IPAddress | None:
         hop = claimed
         if not is_trusted(hop, networks):
             return hop
-    return hop  # every hop is one of ours: the left-most is where the request began
+    return hop  # every hop read is one of ours: the farthest is where the request began
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -70,6 +70,13 @@ def test_it_takes_the_left_most_address_when_every_hop_is_a_proxy(settings):
     assert client_ip(request_from("10.0.0.1", "10.9.9.9, 10.1.1.1")) == "10.9.9.9"
 
 
+def test_it_follows_at_most_twenty_proxies(settings):
+    settings.PORTAL_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    hops = [f"10.0.0.{n}" for n in range(100, 125)]  # 25 of ours, the farthest first
+    assert client_ip(request_from("10.0.0.1", ", ".join(["198.51.100.23", *hops]))) == "10.0.0.105"
+    assert client_ip(request_from("10.0.0.1", ", ".join(["198.51.100.23", *hops[-19:]]))) == "198.51.100.23"
+
+
 def test_it_takes_the_proxy_itself_when_it_sends_no_forwarded_for(behind_nginx):
     assert client_ip(request_from(NGINX)) == NGINX
     assert client_ip(request_from(NGINX, "")) == NGINX
