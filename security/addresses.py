@@ -18,7 +18,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # IPv4 peers of a dual-stack socket appear as ::ffff:a.b.c.d; they are compared and stored as IPv4.
 IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
-# Longer than any address with a port ("[ffff:...:ffff]:65535" is 47); longer input is not an address.
+# Longer than any address with a port (with an embedded IPv4, 53 characters); longer is not an address.
 MAX_ENTRY_LENGTH = 64
 # No chain of our own proxies is this long; past it, no one vouches for the hops, so the walk stops.
 MAX_PROXY_HOPS = 20
