@@ -211,7 +211,8 @@ def _purge_event_problem(event: SecurityEvent, *, through: int) -> Break | None:
     return None
 
 
-def _read_head() -> AuditChainHead | None:
+def read_head() -> AuditChainHead | None:
+    """The chain head as it stands, unlocked (None before the first event)."""
     return AuditChainHead.objects.filter(pk=1).first()
 
 
@@ -226,17 +227,17 @@ def verify(
     the log must still reach it, so it cannot have been put back as it was before then. Events
     appended while this runs are left for the next run.
     """
-    head = _read_head()
+    head = read_head()
     problem, checked = _verify_against(head, progress, chunk_size, witness)
-    latest = _read_head()
-    if problem is not None and head is not None and latest is not None and _checkpoint(latest) != _checkpoint(head):
+    latest = read_head()
+    if problem is not None and head is not None and latest is not None and checkpoint_of(latest) != checkpoint_of(head):
         head = latest  # a purge committed between reading the head and reading the rows
         problem, checked = _verify_against(head, progress, chunk_size, witness)
     end = (head.sequence, head.row_hash) if head is not None and problem is None else None
     return problem, checked, end
 
 
-def _checkpoint(head: AuditChainHead) -> tuple:
+def checkpoint_of(head: AuditChainHead) -> tuple:
     return head.purged_through_sequence, head.purged_through_hash, head.purge_event_sequence, head.checkpoint_seal
 
 
@@ -287,7 +288,7 @@ def _end_problem(
     beyond = SecurityEvent.objects.filter(sequence__gt=head.sequence).order_by("sequence").values_list("sequence")
     beyond = beyond.first()
     # A row appended since commits with its head update, so a head read after it has reached it.
-    latest = _read_head()
+    latest = read_head()
     if beyond is not None and (latest is None or latest.sequence < beyond[0]):
         problem = f"the log goes on to row {beyond[0]} but the chain head is row {head.sequence}"
         return Break(None, f"{problem} (an older chain head put back)")

@@ -21,25 +21,39 @@ def purge_counts(older_than_days):
     }
 
 
-@transaction.atomic
+class PurgeConflict(Exception):
+    """Another purge moved the checkpoint while this one was verifying its rows."""
+
+
 def purge(*, older_than_days, actor):
     """Delete what is older than the cutoff. The chain stays verifiable from the oldest row kept.
 
     Audit rows go oldest first, up to the last one before the cutoff, so what remains is one
     unbroken run. They are verified before they go (raises chain.ChainBroken, deleting nothing):
     a purge must not bury tampering. The purge's own audit event names the last row deleted, and
-    the head's sealed checkpoint records that link and that event, in this one transaction.
+    the head's sealed checkpoint records that link and that event, in one transaction.
     """
     cutoff, counts = purge_counts(older_than_days)
-    head = chain.locked_head()
     last_purged = (
         SecurityEvent.objects.filter(created_at__lt=cutoff).order_by("-sequence").values("sequence", "row_hash").first()
     )
-    reason = f"older than {older_than_days} days"
+    verified_from = None
     if last_purged is not None:
+        # Verified before the head is locked, outside the transaction: every sign-in waits for that lock.
+        head = chain.read_head() or chain.AuditChainHead()
         problem = chain.check_before_purge(head, through_sequence=last_purged["sequence"])
         if problem is not None:
             raise chain.ChainBroken(problem)
+        verified_from = chain.checkpoint_of(head)
+    return _delete(cutoff, counts, last_purged, verified_from, reason=f"older than {older_than_days} days", actor=actor)
+
+
+@transaction.atomic
+def _delete(cutoff, counts, last_purged, verified_from, *, reason, actor):
+    head = chain.locked_head()
+    if last_purged is not None:
+        if chain.checkpoint_of(head) != verified_from:
+            raise PurgeConflict("another purge moved the checkpoint meanwhile")
         SecurityEvent.objects.filter(sequence__lte=last_purged["sequence"]).delete()
         reason += f", {chain.purged_through_text(last_purged['sequence'])}"
     AccessLog.objects.filter(attempt_time__lt=cutoff).delete()

@@ -165,3 +165,21 @@ def test_it_refuses_a_retention_under_a_day(aged_log):
     status, message = run("purge_audit", "--older-than", "0")
     assert status != 0 and "--older-than must be at least 1 day." in message
     assert sequences() == list(range(1, 9))
+
+
+def test_it_purges_nothing_when_another_purge_moves_the_checkpoint_meanwhile(aged_log, monkeypatch):
+    verify_rows = chain.check_before_purge
+
+    def another_purge_meanwhile(head, *, through_sequence):
+        problem = verify_rows(head, through_sequence=through_sequence)
+        monkeypatch.setattr(chain, "check_before_purge", verify_rows)
+        assert run("purge_audit", "--older-than", "2000")[0] == 0
+        return problem
+
+    monkeypatch.setattr(chain, "check_before_purge", another_purge_meanwhile)
+    status, message = run("purge_audit", "--older-than", "3650")
+    assert status != 0
+    assert "Nothing was purged: another purge moved the checkpoint meanwhile. Run purge_audit again." in message
+    assert sequences() == [7, 8, 9]
+    assert AuditChainHead.objects.get().purged_through_sequence == 6
+    assert "intact: 3 rows verified" in run("verify_audit")[1]

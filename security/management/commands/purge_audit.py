@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from security.chain import ChainBroken
 from security.commands import operator_name
-from security.retention import purge, purge_counts
+from security.retention import PurgeConflict, purge, purge_counts
 
 
 class Command(BaseCommand):
@@ -34,6 +34,8 @@ class Command(BaseCommand):
                     f"Nothing was purged: the audit log was tampered with at {error.broken}."
                     " Purging now would delete the evidence; run verify_audit and investigate first."
                 ) from error
+            except PurgeConflict as error:
+                raise CommandError(f"Nothing was purged: {error}. Run purge_audit again.") from error
             self.stdout.write(f"Deleted, from more than {days} days ago:")
         for name, count in counts.items():
             self.stdout.write(f"  {count:,} {name}")
