@@ -12,6 +12,7 @@ from accounts.models import User, normalize_username
 from .audit import Kind, record_event
 from .models import SecurityEvent
 from .pagination import EstimatedCountPaginator
+from .usernames import pseudonym
 
 CSV_COLUMNS = ["sequence", "created_at", "kind", "username", "member_id", "actor", "ip_address", "user_agent", "reason"]
 
@@ -53,7 +54,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
     list_display = ("sequence", "created_at", "kind", "username", "member", "actor", "ip_address")
     list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
     search_fields = ("username",)  # exact lookups, see get_search_results
-    search_help_text = "An exact username or IP address."
+    search_help_text = "An exact username (a member's, or one typed at sign-in) or IP address."
     list_select_related = ("member",)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -68,11 +69,12 @@ class SecurityEventAdmin(admin.ModelAdmin):
         try:
             return queryset.filter(ip_address=str(ipaddress.ip_address(term))), False
         except ValueError:
-            # As typed, or the member of that name: both index lookups (no join in the filter).
+            # The member of that name, or the stand-in a name that is no account's is logged under
+            # (security.usernames): both index lookups (no join in the filter).
             member_id = User.objects.filter(username=normalize_username(term)).values_list("pk", flat=True).first()
             if member_id is None:
-                return queryset.filter(username=term), False
-            return queryset.filter(Q(username=term) | Q(member_id=member_id)), False
+                return queryset.filter(username__in=[term, pseudonym(normalize_username(term))]), False
+            return queryset.filter(Q(username=normalize_username(term)) | Q(member_id=member_id)), False
 
     def lookup_allowed(self, lookup, value, request=None):
         # Links from the member list filter by member (?member__id__exact=...).

@@ -1,17 +1,26 @@
 """Writing the security audit log. Call inside the transaction of the change being recorded."""
 
 from axes.helpers import get_client_user_agent
+from django.core.cache import cache
 from django.db import transaction
 
 from . import chain
 from .addresses import client_ip
 from .models import SecurityEvent
+from .usernames import find_account, is_pseudonym, normalize, pseudonym
 
 Kind = SecurityEvent.Kind
 
+# Refusals that cost a visitor nothing are audited at most this often per address and kind.
+REFUSAL_AUDIT_SECONDS = 60
+
 
 def record_event(kind, *, request=None, username="", member=None, actor="", reason=""):
-    if member is not None and not username:
+    if member is None and username and not is_pseudonym(username):
+        member = find_account(username)
+        if member is None:
+            username = pseudonym(normalize(username))  # a typed name that is no account's may be a password
+    if member is not None:
         username = member.get_username()
     ip_address = user_agent = None
     if request is not None:
@@ -29,3 +38,15 @@ def record_event(kind, *, request=None, username="", member=None, actor="", reas
     # No savepoint of its own: an event that fails to write takes its caller's change down with it.
     with transaction.atomic(savepoint=False):
         return chain.append(event)
+
+
+def record_rate_limited(kind, *, request, username="", member=None, reason="", scope=""):
+    """Audit a refusal at most once a minute per address, kind and `scope` (e.g. the account).
+
+    An outdated browser's page, a throttled address, a frozen account's attempt: each is cheap to
+    send again and again, and a flood of them must not become a flood of serialized audit writes.
+    Returns the event, or None when this minute's refusal is already in the log.
+    """
+    if not cache.add(f"refusal-audited:{kind}:{client_ip(request)}:{scope}", 1, timeout=REFUSAL_AUDIT_SECONDS):
+        return None
+    return record_event(kind, request=request, username=username, member=member, reason=reason)

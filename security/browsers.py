@@ -11,7 +11,7 @@ import ua_parser
 from django.conf import settings
 from django.shortcuts import render
 
-from .audit import Kind, record_event
+from .audit import Kind, record_rate_limited
 
 # ua-parser's names for the same engines and release trains as the browsers in the settings.
 FAMILIES = {
@@ -81,9 +81,8 @@ def supported_browser_required(view):
     def wrapper(request, *args, **kwargs):
         verdict = judge(request.headers.get("user-agent", ""))
         if not verdict.supported:
-            record_event(
-                Kind.BROWSER_REFUSED, request=request, reason=f"{verdict.name} {verdict.version or ''}".strip()
-            )
+            reason = f"{verdict.name} {verdict.version or ''}".strip()
+            record_rate_limited(Kind.BROWSER_REFUSED, request=request, reason=reason)
             context = {"verdict": verdict, "browsers": supported_browsers()}
             return render(request, "security/unsupported_browser.html", context, status=403)
         return view(request, *args, **kwargs)

@@ -70,14 +70,14 @@ def test_it_sends_a_signed_in_member_straight_on(client, member):
     assert client.get("/accounts/login/")["Location"] == "/"
 
 
-def test_it_audits_failures_with_the_username_as_typed_and_no_password(client, member):
+def test_it_audits_failures_under_the_account_username_and_no_password(client, member):
     client.post(
         "/accounts/login/",
         {"username": "Alice", "password": "wrong-password-canary"},
         headers={"user-agent": "TestBrowser/1.0"},
     )
     event = SecurityEvent.objects.get()
-    assert (event.kind, event.username, event.member) == (Kind.SIGN_IN_FAILED, "Alice", member)
+    assert (event.kind, event.username, event.member) == (Kind.SIGN_IN_FAILED, "alice", member)
     assert event.ip_address == "127.0.0.1" and event.user_agent == "TestBrowser/1.0"
     assert "wrong-password-canary" not in str(list(SecurityEvent.objects.values()))
 

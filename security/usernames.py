@@ -1,0 +1,54 @@
+"""What the portal writes down for a typed username: the member's, or a keyed stand-in.
+
+People type passwords into the username box. A typed name is kept (in the audit log, axes'
+attempts, the freeze's gate, the reset's strikes, the server log) only when it names an account;
+otherwise a keyed hash of it is kept instead, so repeated attempts at one unknown name still group
+together (and freeze together) without the text itself ever being stored.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.crypto import salted_hmac
+
+PSEUDONYM_PREFIX = "unknown:"
+
+
+def normalize(typed: str) -> str:
+    return get_user_model().normalize_username(typed)
+
+
+def pseudonym(normalized: str) -> str:
+    """The stand-in for a name that is no account's: stable, and unreadable without the key."""
+    digest = salted_hmac("security.unknown-username", normalized, secret=settings.PORTAL_AUDIT_CHAIN_KEY)
+    return PSEUDONYM_PREFIX + digest.hexdigest()[:32]
+
+
+def is_pseudonym(value: str) -> bool:
+    return value.startswith(PSEUDONYM_PREFIX)
+
+
+def find_account(typed: str):
+    """The account a typed username names (any spelling of it), or None."""
+    model = get_user_model()
+    return model._default_manager.filter(**{model.USERNAME_FIELD: normalize(typed)}).first()
+
+
+def account_key(typed: str) -> str:
+    """The key a typed username is counted and recorded under: the account's username, or its stand-in."""
+    if is_pseudonym(typed):
+        return typed
+    normalized = normalize(typed)
+    model = get_user_model()
+    if model._default_manager.filter(**{model.USERNAME_FIELD: normalized}).exists():
+        return normalized
+    return pseudonym(normalized)
+
+
+def key_for_request(request, typed: str) -> str:
+    """account_key, asked at most once per request and name (axes asks several times per sign-in)."""
+    if request is None:
+        return account_key(typed)
+    known = request.__dict__.setdefault("_portal_account_keys", {})
+    if typed not in known:
+        known[typed] = account_key(typed)
+    return known[typed]
