@@ -1,10 +1,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.core.exceptions import ValidationError
 
-from security.audit import Kind, record_event
+from security import throttle
+from security.audit import Kind, record_rate_limited
 from security.lockout import verification
-from security.throttle import address_is_throttled
 
 INVALID_SIGN_IN = "The username or password is not correct. Check both and try again."
 
@@ -42,13 +43,19 @@ class SignInForm(AuthenticationForm):
     }
 
     def clean(self):
-        if self.request is not None and address_is_throttled(self.request):
-            record_event(
-                Kind.SIGN_IN_REFUSED_ADDRESS,
-                request=self.request,
-                username=self.cleaned_data.get("username", ""),
+        if self.request is None:
+            return super().clean()
+        if not throttle.reserve(self.request, throttle.SIGN_IN):
+            record_rate_limited(
+                Kind.SIGN_IN_REFUSED_ADDRESS, request=self.request, username=self.cleaned_data.get("username", "")
             )
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
         # On success the slot is released by login(), or by the view when a second factor follows.
-        with verification(self.request, release_on_success=False):
-            return super().clean()
+        try:
+            with verification(self.request, release_on_success=False):
+                cleaned = super().clean()
+        except ValidationError:
+            throttle.check_failed(self.request, throttle.SIGN_IN)  # a wrong password, or a frozen account's
+            raise
+        throttle.check_passed(self.request, throttle.SIGN_IN)
+        return cleaned

@@ -13,12 +13,15 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from security import throttle
+from security.audit import Kind, record_rate_limited
+from security.forms import BUSY
 from security.lockout import verification
 from security.request_checks import safe_next_path
 
 from . import twofactor
 from .twofactor_forms import CodeForm, ConfirmDeviceForm, PasswordAgainForm, RemoveTwoFactorForm
-from .views import complete_sign_in
+from .views import complete_sign_in, frozen_response
 
 SETUP_UNLOCKED_KEY = "two_factor_setup_unlocked_until"
 SETUP_WINDOW_SECONDS = 600
@@ -37,9 +40,22 @@ def verify_code(request):
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not throttle.reserve(request, throttle.SIGN_IN):
+            record_rate_limited(Kind.SIGN_IN_REFUSED_ADDRESS, request=request, username=pending["username"])
+            context = {"form": CodeForm(), "username": pending["username"], "throttled": True}
+            return render(request, "accounts/verify_code.html", context, status=429)
         with verification(request):
             member = authenticate(request, username=pending["username"], otp_token=form.cleaned_data["code"])
-        if member is not None:
+        if member is None:
+            throttle.check_failed(request, throttle.SIGN_IN)
+            if getattr(request, "portal_slots_busy", False):
+                form.add_error("code", BUSY)
+                context = {"form": form, "username": pending["username"]}
+                return render(request, "accounts/verify_code.html", context, status=429)
+            if getattr(request, "axes_locked_out", False):  # frozen, before this code or by it
+                return frozen_response(request)
+        else:
+            throttle.check_passed(request, throttle.SIGN_IN)
             twofactor.end_pending(request)
             complete_sign_in(request, member, device=request.otp_device_used)
             target = safe_next_path(request, pending["next"]) or resolve_url(settings.LOGIN_REDIRECT_URL)
