@@ -1,6 +1,7 @@
 from django import forms
 
-from security.forms import CurrentPasswordMixin, current_password_field
+from security.forms import BUSY, FROZEN_NOW, CurrentPasswordMixin, current_password_field
+from security.lockout import CodeCheck, counted_code_check
 
 from . import twofactor
 
@@ -49,7 +50,19 @@ class RemoveTwoFactorForm(PasswordAgainForm):
 
     def clean(self):
         cleaned = super().clean()
-        password_ok = "current_password" in cleaned
-        if password_ok and cleaned.get("code") and twofactor.match_code(self.member, cleaned["code"]) is None:
+        if "current_password" not in cleaned or not cleaned.get("code"):
+            return cleaned
+        # A wrong code here is a guess at the second factor like one at sign-in: counted toward the freeze.
+        outcome = counted_code_check(
+            self.request,
+            member=self.member,
+            check=lambda: twofactor.match_code(self.member, cleaned["code"]) is not None,
+            door="turning two-factor sign-in off",
+        )
+        if outcome is CodeCheck.BUSY:
+            self.add_error("code", BUSY)
+        elif outcome is CodeCheck.REFUSED_FROZEN or getattr(self.request, "axes_locked_out", False):
+            self.add_error("code", FROZEN_NOW)
+        elif outcome is CodeCheck.FAILED:
             self.add_error("code", "That code is not correct.")
         return cleaned

@@ -24,8 +24,24 @@ class CurrentPasswordMixin:
         with verification(self.request):
             user = authenticate(self.request, username=self.member.get_username(), password=password)
         if user is None or user.pk != self.member.pk:
+            refusal_of_the_lockout(self.request)
             raise forms.ValidationError("That is not your current password.", code="password_incorrect")
         return password
+
+
+FROZEN_NOW = (
+    "Your account is now frozen after too many failed attempts, and every session has been signed out. "
+    "Reset your password with your security questions, or call Member Support."
+)
+BUSY = "Several checks for this account are under way right now. Please wait a moment and try again."
+
+
+def refusal_of_the_lockout(request):
+    """Raise the freeze's own message when the freeze (not a wrong answer) refused the check."""
+    if getattr(request, "portal_slots_busy", False):
+        raise forms.ValidationError(BUSY, code="busy")
+    if getattr(request, "axes_locked_out", False):
+        raise forms.ValidationError(FROZEN_NOW, code="frozen")
 
 
 def current_password_field():

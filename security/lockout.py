@@ -11,6 +11,8 @@ and its release) are written out in SQL (security.sql). Failures are counted per
 only lockout parameter (security.E003).
 """
 
+import enum
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -19,25 +21,37 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.http import QueryDict
 from django.utils import timezone
 
-from accounts.models import normalize_username
-from accounts.services import find_member
-
-from . import sql, throttle
-from .audit import Kind, client_ip, record_event
+from . import sessions, sql
+from .audit import Kind, record_event, record_rate_limited
 from .models import VerificationGate
+from .usernames import account_key, is_pseudonym, key_for_request
 
 
 def lockout_username(request, credentials=None):
-    """AXES_USERNAME_CALLABLE: count failures under the same spelling that sign-in looks up."""
+    """AXES_USERNAME_CALLABLE: the account's username, or the keyed stand-in of a name that is none.
+
+    Any spelling of an account's name counts under one key (so "Alice" and "ａｌｉｃｅ" share five
+    guesses), and a name that is no account's (perhaps a password typed in the wrong box) is never stored.
+    """
     source = credentials if credentials is not None else getattr(request, "POST", {})
     username = source.get("username")
-    return None if username is None else normalize_username(username)
+    return None if username is None else key_for_request(request, str(username))
+
+
+def _member(key):
+    """The account a lockout key names, or None for a stand-in."""
+    if is_pseudonym(key):
+        return None
+    model = get_user_model()
+    return model._default_manager.filter(**{model.USERNAME_FIELD: key}).first()
 
 
 def _failures(key):
@@ -52,7 +66,7 @@ def _failures(key):
 
 def failure_count(username):
     """Failed attempts recorded against this username (any spelling of it)."""
-    return _failures(normalize_username(username))
+    return _failures(account_key(username))
 
 
 def is_frozen(username):
@@ -127,10 +141,16 @@ def verification(request, *, release_on_success=True):
         release_verification(request)
 
 
-def _audit_refusal(request, username):
-    """Refusals of a frozen (or busy) account are audited at most once a minute per username and
-    address: the freeze itself is audited, and a flood must not become a flood of audit writes."""
-    return cache.add(f"refusal-audited:{username}:{client_ip(request)}", 1, timeout=60)
+@contextmanager
+def _nothing_of_the_request_kept(request):
+    """axes copies an attempt's query and form data into its record, masking only the fields it is
+    told of; the portal keeps none of it (a mistyped code, or a password in the username box)."""
+    kept = request.GET, request.POST
+    request.GET = request.POST = QueryDict()
+    try:
+        yield
+    finally:
+        request.GET, request.POST = kept
 
 
 class ReservingDatabaseHandler(AxesDatabaseHandler):
@@ -152,35 +172,39 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
         if request is None:
             return super().user_login_failed(sender, credentials, request, **kwargs)
-        typed = (credentials or {}).get("username", "")
-        if getattr(request, "axes_locked_out", False):  # refused before any password check
+        credentials = credentials or {}
+        username = lockout_username(request, credentials)
+        door = credentials.get(DOOR_KEY, "")
+        if getattr(request, "axes_locked_out", False):  # refused before any check
             super().user_login_failed(sender, credentials, request, **kwargs)
-            throttle.count_address_failure(request)
-            username = lockout_username(request, credentials)
-            if username and _audit_refusal(request, username):
+            if username:
                 busy = getattr(request, "portal_slots_busy", False)
                 kind = Kind.SIGN_IN_REFUSED_BUSY if busy else Kind.SIGN_IN_REFUSED_FROZEN
-                record_event(kind, request=request, username=typed, member=find_member(typed))
+                record_rate_limited(
+                    kind, request=request, username=username, member=_member(username), reason=door, scope=username
+                )
             return None
-        member = find_member(typed) if typed else None
-        username = lockout_username(request, credentials)
+        member = _member(username) if username else None
         with transaction.atomic():
             if username:
                 # Locks in the order every path takes them: gate, failed attempts, audit head.
                 _locked_gate(username)
-            super().user_login_failed(sender, credentials, request, **kwargs)
-            throttle.count_address_failure(request)
-            # Django masks the code's value but keeps the key: a second-factor step failed.
-            kind = Kind.SECOND_FACTOR_FAILED if "otp_token" in (credentials or {}) else Kind.SIGN_IN_FAILED
-            record_event(kind, request=request, username=typed, member=member)
+            with _nothing_of_the_request_kept(request):
+                super().user_login_failed(sender, credentials, request, **kwargs)
+            # Django masks the code's value but keeps the key: a second-factor check failed.
+            kind = Kind.SECOND_FACTOR_FAILED if "otp_token" in credentials else Kind.SIGN_IN_FAILED
+            record_event(kind, request=request, username=username or "", member=member, reason=door)
             if getattr(request, "axes_locked_out", False):
                 record_event(
                     Kind.ACCOUNT_FROZEN,
                     request=request,
-                    username=typed,
+                    username=username,
                     member=member,
                     reason=f"{settings.PORTAL_FREEZE_AFTER_FAILURES} failed sign-in attempts",
                 )
+                if member is not None:
+                    # A session someone else holds must not outlive the member's lock-out.
+                    sessions.end_all_sessions(member=member, request=request, reason="account frozen")
         release_verification(request)
         return None
 
@@ -197,10 +221,41 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
         release_verification(request)
 
 
+# Second factors checked outside sign-in ----------------------------------------------------------
+
+# The credentials key that names the door a counted check came through, for the audit log.
+DOOR_KEY = "portal_door"
+
+
+class CodeCheck(enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"  # counted; request.axes_locked_out says whether it froze the account
+    REFUSED_FROZEN = "refused_frozen"  # not checked: the account is frozen
+    BUSY = "busy"  # not checked: every check the limit allows is under way; try again in a moment
+
+
+def counted_code_check(request, *, member, check: Callable[[], bool], door: str) -> CodeCheck:
+    """A second-factor check by another door than sign-in (the reset tool, turning two-factor off).
+
+    Wrong codes are invalid sign-in attempts too: the check takes a slot under the account's freeze
+    exactly as a sign-in does, and a wrong code is counted toward the same five strikes and audited
+    as `second_factor_failed` (with the door as reason). A frozen account is refused unchecked.
+    """
+    credentials = {"username": member.get_username(), "otp_token": "********", DOOR_KEY: door}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        return CodeCheck.BUSY if getattr(request, "portal_slots_busy", False) else CodeCheck.REFUSED_FROZEN
+    # An error in check() leaves the slot taken until it goes stale: never an uncounted guess.
+    if check():
+        release_verification(request)
+        return CodeCheck.PASSED
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return CodeCheck.FAILED
+
+
 @transaction.atomic
 def freeze_account(*, member, reason, actor, request=None):
-    """Freeze as if the limit of failures had been reached. False when it already was."""
-    username = normalize_username(member.get_username())
+    """Freeze as if the limit of failures had been reached, and end every session. False when it already was."""
+    username = account_key(member.get_username())
     _locked_gate(username)
     if is_frozen(username):
         return False
@@ -216,13 +271,14 @@ def freeze_account(*, member, reason, actor, request=None):
         failures_since_start=settings.PORTAL_FREEZE_AFTER_FAILURES,
     )
     record_event(Kind.ACCOUNT_FROZEN, request=request, member=member, actor=actor, reason=reason)
+    sessions.end_all_sessions(member=member, request=request, actor=actor, reason="account frozen")
     return True
 
 
 @transaction.atomic
 def unfreeze_account(*, member, reason, actor, request=None):
     """Clear the failures that froze the account. False when it was not frozen."""
-    username = normalize_username(member.get_username())
+    username = account_key(member.get_username())
     _locked_gate(username)
     if not is_frozen(username):
         return False

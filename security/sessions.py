@@ -235,15 +235,16 @@ def end_all_sessions(*, member, request=None, actor="", reason=""):
     For the freeze (by failures, staff or an operator) as for support: call it inside the
     transaction of the change that calls for it. This request, if it is the member's, finishes
     as it began (its view may still be running) but leaves with a new, empty session. Returns
-    how many sessions were ended.
+    how many sessions were ended (and audits nothing when there were none).
     """
     ended = _end_listed(MemberSession.objects.filter(member=member))
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.pk == member.pk:
         request.session.flush()  # its row is gone already: nothing of it may be saved again
-    record_event(
-        Kind.SESSION_ENDED, request=request, member=member, actor=actor, reason=reason or f"all sessions ({ended})"
-    )
+    if ended:
+        record_event(
+            Kind.SESSION_ENDED, request=request, member=member, actor=actor, reason=reason or f"all sessions ({ended})"
+        )
     return ended
 
 
