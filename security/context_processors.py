@@ -14,6 +14,8 @@ def security_policy(request):
         "freeze_after_failures": settings.PORTAL_FREEZE_AFTER_FAILURES,
         "reset_failure_limit": settings.PORTAL_RESET_FAILURE_LIMIT,
         "reset_lock_minutes": settings.PORTAL_RESET_LOCK_SECONDS // 60,
+        "reset_total_failure_limit": settings.PORTAL_RESET_TOTAL_FAILURE_LIMIT,
+        "reset_ip_window_minutes": settings.PORTAL_RESET_IP_FAILURE_WINDOW_SECONDS // 60,
         "support_phone": settings.PORTAL_SUPPORT_PHONE,
         "answer_min_length": settings.PORTAL_ANSWER_MIN_LENGTH,
         "idle_minutes": settings.PORTAL_IDLE_TIMEOUT_SECONDS // 60,

@@ -40,6 +40,9 @@ class SecurityEvent(models.Model):
         PASSWORD_SET_BY_OPERATOR = "password_set_by_operator", "Password set by an operator"
         CONTACT_DETAILS_CHANGED = "contact_details_changed", "Contact details changed"
         EMAIL_CHANGED = "email_changed", "Email address changed"
+        RESET_HELD = "reset_held", "Password reset locked until staff unlock it"
+        RESET_UNLOCKED = "reset_unlocked", "Password reset unlocked by staff"
+        RESET_REFUSED_ADDRESS = "reset_refused_address", "Password reset refused: too many from address"
 
     # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps.
     sequence = models.BigIntegerField(unique=True, editable=False)
@@ -114,11 +117,18 @@ class SecurityAnswer(models.Model):
 
 
 class ResetStrikes(models.Model):
-    """Failed answer submissions in the reset tool, per username as typed (known or not)."""
+    """Failed checks in the reset tool (wrong answers, wrong codes), per account key (security.usernames).
+
+    `failures` counts toward a lock of PORTAL_RESET_LOCK_SECONDS and starts again after it;
+    `total_failures` never does: at PORTAL_RESET_TOTAL_FAILURE_LIMIT the tool is held locked until
+    staff or an operator unlock it. Only a completed reset or that unlock clears either count.
+    """
 
     username = models.CharField(max_length=255, unique=True)
     failures = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    total_failures = models.PositiveIntegerField(default=0)
+    held = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

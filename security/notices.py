@@ -43,3 +43,7 @@ def two_factor_enabled(member):
 
 def two_factor_removed(member):
     _send(member, "Two-factor sign-in was removed", "two_factor_removed")
+
+
+def reset_held(member):
+    _send(member, "Password reset locked: call Member Support", "reset_held")

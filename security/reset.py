@@ -6,6 +6,7 @@ the latest, so an old or replayed step is refused. Every answer check first take
 atomic, conditional increment), so even simultaneous guesses get at most the limit of checks.
 """
 
+import enum
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,12 +17,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import normalize_username
-
-from . import notices
-from .audit import Kind, record_event
-from .lockout import unfreeze_account
+from . import notices, throttle
+from .audit import Kind, record_event, record_rate_limited
+from .lockout import CodeCheck, counted_code_check, unfreeze_account
 from .models import ResetStrikes
+from .usernames import account_key, normalize
 
 SALT = "security.reset"
 SESSION_KEY = "password_reset_state"
@@ -39,7 +39,7 @@ class ResetState:
 
 
 def start(request, username):
-    return _issue(request, normalize_username(username), "answers")
+    return _issue(request, normalize(username), "answers")
 
 
 def _issue(request, username, step):
@@ -74,57 +74,135 @@ def advance(request, state, step):
 # Strikes ---------------------------------------------------------------------------------------
 
 
+class Outcome(enum.Enum):
+    """What one check in the reset tool (the answers, or a code) came to."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    LOCKED = "locked"  # this username's reset is locked, for a while or until staff unlock it
+    THROTTLED = "throttled"  # too many failed checks from this address
+    BUSY = "busy"  # the account's freeze has every check it allows under way: try again in a moment
+
+
+def _strikes(key):
+    return ResetStrikes.objects.filter(username=key)
+
+
 def is_locked(username):
-    return ResetStrikes.objects.filter(username=username, locked_until__gt=timezone.now()).exists()
+    """Whether the reset is locked for this username, for a while or until staff unlock it."""
+    return _strikes(account_key(username)).filter(Q(held=True) | Q(locked_until__gt=timezone.now())).exists()
 
 
-def take_strike(username):
-    """Count this answer check before it runs; False when the username's reset is locked."""
+def is_held(username):
+    """Whether the reset stays locked for this username until staff unlock it."""
+    return _strikes(account_key(username)).filter(held=True).exists()
+
+
+def take_strike(key):
+    """Count a check before it runs (a conditional increment, so simultaneous checks cannot pass the
+    limits); False when the reset is locked. A check that passes gives its strike back."""
     now = timezone.now()
-    limit = settings.PORTAL_RESET_FAILURE_LIMIT
     with transaction.atomic():
-        ResetStrikes.objects.get_or_create(username=username)
-        # A lock that has run out starts a fresh count.
-        ResetStrikes.objects.filter(username=username, locked_until__lte=now).update(failures=0, locked_until=None)
-        taken = ResetStrikes.objects.filter(Q(locked_until__isnull=True), username=username, failures__lt=limit).update(
-            failures=F("failures") + 1, updated_at=now
+        ResetStrikes.objects.get_or_create(username=key)
+        # A lock that has run out starts a fresh count for the next period; the total stays.
+        _strikes(key).filter(held=False, locked_until__lte=now).update(failures=0, locked_until=None)
+        taken = (
+            _strikes(key)
+            .filter(
+                held=False,
+                locked_until__isnull=True,
+                failures__lt=settings.PORTAL_RESET_FAILURE_LIMIT,
+                total_failures__lt=settings.PORTAL_RESET_TOTAL_FAILURE_LIMIT,
+            )
+            .update(failures=F("failures") + 1, total_failures=F("total_failures") + 1, updated_at=now)
         )
     return bool(taken)
 
 
-def record_wrong_answers(request, *, username, member, kind=Kind.RESET_ANSWERS_FAILED):
-    """The strike stays; the fifth locks the reset for a while and tells the member."""
+def _give_back_strike(key):
+    _strikes(key).filter(failures__gt=0, total_failures__gt=0).update(
+        failures=F("failures") - 1, total_failures=F("total_failures") - 1
+    )
+
+
+def _record_failure(request, *, key, member, kind):
+    """The strike stays. At the period's limit the reset locks for a while; at the total limit it
+    stays locked until staff unlock it. Either tells the member. `kind` None: already audited."""
     with transaction.atomic():
-        strikes = ResetStrikes.objects.select_for_update().get(username=username)
-        record_event(kind, request=request, username=username, member=member)
-        if strikes.failures >= settings.PORTAL_RESET_FAILURE_LIMIT and strikes.locked_until is None:
+        strikes = _strikes(key).select_for_update().get()
+        if kind is not None:
+            record_event(kind, request=request, username=key, member=member, reason="password reset")
+        if strikes.held:
+            return
+        if strikes.total_failures >= settings.PORTAL_RESET_TOTAL_FAILURE_LIMIT:
+            strikes.held = True
+            strikes.save(update_fields=["held"])
+            reason = f"{strikes.total_failures} failed checks in all"
+            record_event(Kind.RESET_HELD, request=request, username=key, member=member, reason=reason)
+            if member is not None:
+                notices.reset_held(member)
+        elif strikes.failures >= settings.PORTAL_RESET_FAILURE_LIMIT and strikes.locked_until is None:
             strikes.locked_until = timezone.now() + timedelta(seconds=settings.PORTAL_RESET_LOCK_SECONDS)
             strikes.save(update_fields=["locked_until"])
-            record_event(Kind.RESET_LOCKED, request=request, username=username, member=member)
+            record_event(Kind.RESET_LOCKED, request=request, username=key, member=member)
             if member is not None:
                 notices.reset_locked(member)
 
 
-LOCKED = "locked"
+def _under_limits(request, *, username, member, run):
+    """One check under the address's limit and the username's strikes, both taken before it runs.
+
+    `run()` returns (Outcome, kind to audit a failure with, or None when it audited the failure itself).
+    """
+    key = account_key(username)
+    if not throttle.reserve(request, throttle.RESET):
+        record_rate_limited(Kind.RESET_REFUSED_ADDRESS, request=request, username=key, member=member)
+        return Outcome.THROTTLED
+    if not take_strike(key):
+        throttle.check_passed(request, throttle.RESET)  # nothing was checked
+        record_rate_limited(Kind.RESET_REFUSED_LOCKED, request=request, username=key, member=member, scope=key)
+        return Outcome.LOCKED
+    outcome, failed_kind = run()
+    if outcome in (Outcome.PASSED, Outcome.BUSY):
+        _give_back_strike(key)  # a right answer clears no earlier strike, only its own
+        throttle.check_passed(request, throttle.RESET)
+        return outcome
+    throttle.check_failed(request, throttle.RESET)
+    _record_failure(request, key=key, member=member, kind=failed_kind)
+    return Outcome.LOCKED if is_locked(key) else Outcome.FAILED
 
 
-def check_under_strikes(request, *, username, member, check, failed_kind):
-    """One check of the reset (answers or a code) under its strike limit: the strike is taken
-    before `check` runs. Returns True when it passed, False when not, LOCKED when locked."""
-    if not take_strike(username):
-        record_event(Kind.RESET_REFUSED_LOCKED, request=request, username=username, member=member)
-        return LOCKED
-    if check():
-        record_right_answers(request, username=username, member=member)
-        return True
-    record_wrong_answers(request, username=username, member=member, kind=failed_kind)
-    return LOCKED if is_locked(username) else False
+def check_answers(request, *, username, member, answers_match):
+    """The answers step. `member` is None for a name that may not use the tool (unknown, inactive, staff)."""
+
+    def run():
+        if answers_match():
+            with transaction.atomic():
+                record_event(Kind.RESET_ANSWERS_PASSED, request=request, username=username, member=member)
+            return Outcome.PASSED, None
+        return Outcome.FAILED, Kind.RESET_ANSWERS_FAILED
+
+    return _under_limits(request, username=username, member=member, run=run)
 
 
-def record_right_answers(request, *, username, member):
-    with transaction.atomic():
-        ResetStrikes.objects.filter(username=username).delete()
-        record_event(Kind.RESET_ANSWERS_PASSED, request=request, username=username, member=member)
+def check_code(request, *, username, member, code_matches):
+    """The code step (a member with two-factor sign-in). A wrong code is also an invalid sign-in
+    attempt: it counts toward the account's five-strike freeze, unless the account is already frozen,
+    which is what the reset is there to undo; then the reset's own strikes alone bound it."""
+
+    def run():
+        counted = counted_code_check(request, member=member, check=code_matches, door="password reset")
+        # If this code froze the account, that is recorded and told; the reset still answers with its own page.
+        request.axes_locked_out = False
+        if counted is CodeCheck.BUSY:
+            return Outcome.BUSY, None
+        if counted is CodeCheck.REFUSED_FROZEN:
+            if code_matches():
+                return Outcome.PASSED, None
+            return Outcome.FAILED, Kind.SECOND_FACTOR_FAILED
+        return (Outcome.PASSED if counted is CodeCheck.PASSED else Outcome.FAILED), None
+
+    return _under_limits(request, username=username, member=member, run=run)
 
 
 @transaction.atomic
@@ -134,5 +212,19 @@ def set_new_password(request, *, member, form):
     member.must_change_password = False
     form.save()
     record_event(Kind.PASSWORD_RESET, request=request, member=member)
+    # The member proved everything the tool asks: its strikes start again from none.
+    _strikes(account_key(member.get_username())).delete()
     unfreeze_account(member=member, reason="password reset with security questions", actor="", request=request)
     notices.password_reset(member)
+
+
+@transaction.atomic
+def unlock(*, member, reason, actor, request=None):
+    """Staff or an operator unlock the reset tool for a member (after checking who is asking). False
+    when it was not locked."""
+    strikes = _strikes(account_key(member.get_username())).select_for_update().first()
+    if strikes is None or not (strikes.held or (strikes.locked_until and strikes.locked_until > timezone.now())):
+        return False
+    strikes.delete()
+    record_event(Kind.RESET_UNLOCKED, request=request, member=member, actor=actor, reason=reason)
+    return True

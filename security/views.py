@@ -17,9 +17,9 @@ from accounts.services import find_member
 from accounts.twofactor_forms import CodeForm
 
 from . import reset
-from .audit import Kind, record_event
+from .audit import Kind, record_rate_limited
 from .browsers import supported_browser_required
-from .forms import NewPasswordForm, ResetAnswersForm, ResetUsernameForm
+from .forms import BUSY, NewPasswordForm, ResetAnswersForm, ResetUsernameForm
 from .questions import answers_match, questions_for
 
 ANSWERS_REFUSED = "Those answers do not match our records. Check them and try again."
@@ -50,7 +50,20 @@ def reset_step(step):
 
 
 def _locked(request, state):
-    return render(request, "security/reset_locked.html", {"username": state.username}, status=429)
+    context = {"username": state.username, "held": reset.is_held(state.username)}
+    return render(request, "security/reset_locked.html", context, status=429)
+
+
+def _throttled(request):
+    return render(request, "security/reset_throttled.html", status=429)
+
+
+def _eligible(member):
+    """The member the tool may reset, or None: unknown, inactive and staff accounts all read alike
+    (staff have no security questions; they recover through an operator)."""
+    if member is None or not member.is_active or member.is_staff:
+        return None
+    return member
 
 
 @csrf_protect
@@ -61,7 +74,8 @@ def start(request):
     form = ResetUsernameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        record_event(Kind.RESET_STARTED, request=request, username=username, member=find_member(username))
+        member = find_member(username)
+        record_rate_limited(Kind.RESET_STARTED, request=request, username=username, member=member)
         reset.start(request, username)
         return redirect("password_reset:answers")
     return render(request, "security/reset_start.html", {"form": form})
@@ -75,28 +89,28 @@ def start(request):
 @reset_step("answers")
 def answers(request, state):
     member = find_member(state.username)
-    if member is not None and not member.is_active:
-        member = None  # an inactive account is treated like an unknown one
-    form = ResetAnswersForm(questions_for(member, state.username), request.POST or None)
+    eligible = _eligible(member)
+    form = ResetAnswersForm(questions_for(eligible, state.username), request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        outcome = reset.check_under_strikes(
+        outcome = reset.check_answers(
             request,
             username=state.username,
             member=member,
-            check=lambda: answers_match(member, form.answers()),
-            failed_kind=Kind.RESET_ANSWERS_FAILED,
+            answers_match=lambda: answers_match(eligible, form.answers()),
         )
-        if outcome == reset.LOCKED:
+        if outcome is reset.Outcome.LOCKED:
             return _locked(request, state)
-        if outcome:
-            if twofactor.has_two_factor(member):
+        if outcome is reset.Outcome.THROTTLED:
+            return _throttled(request)
+        if outcome is reset.Outcome.PASSED:
+            if twofactor.has_two_factor(eligible):
                 reset.advance(request, state, "second_factor")
                 return redirect("password_reset:second_factor")
             reset.advance(request, state, "password")
             return redirect("password_reset:password")
         error = ANSWERS_REFUSED
-        form = ResetAnswersForm(questions_for(member, state.username))  # answers are never re-shown
+        form = ResetAnswersForm(questions_for(eligible, state.username))  # answers are never re-shown
     elif request.method == "GET" and reset.is_locked(state.username):
         return _locked(request, state)
     return render(request, "security/reset_answers.html", {"form": form, "state": state, "error": error})
@@ -110,23 +124,27 @@ def answers(request, state):
 @reset_step("second_factor")
 def second_factor(request, state):
     """A reset must not bypass two-factor sign-in: an enrolled member gives a code (or a backup code)."""
-    member = find_member(state.username)
+    member = _eligible(find_member(state.username))
+    if member is None:  # cannot happen: such names never pass the answers step
+        return _expired(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outcome = reset.check_under_strikes(
+        outcome = reset.check_code(
             request,
             username=state.username,
             member=member,
-            check=lambda: twofactor.match_code(member, form.cleaned_data["code"]) is not None,
-            failed_kind=Kind.SECOND_FACTOR_FAILED,
+            code_matches=lambda: twofactor.match_code(member, form.cleaned_data["code"]) is not None,
         )
-        if outcome == reset.LOCKED:
+        if outcome is reset.Outcome.LOCKED:
             return _locked(request, state)
-        if outcome:
+        if outcome is reset.Outcome.THROTTLED:
+            return _throttled(request)
+        if outcome is reset.Outcome.PASSED:
             reset.advance(request, state, "password")
             return redirect("password_reset:password")
-        context = {"form": CodeForm(), "state": state, "error": "That code is not correct."}
-        return render(request, "security/reset_code.html", context)
+        busy = outcome is reset.Outcome.BUSY
+        context = {"form": CodeForm(), "state": state, "error": BUSY if busy else "That code is not correct."}
+        return render(request, "security/reset_code.html", context, status=429 if busy else 200)
     return render(request, "security/reset_code.html", {"form": form, "state": state})
 
 
@@ -137,8 +155,8 @@ def second_factor(request, state):
 @supported_browser_required
 @reset_step("password")
 def password(request, state):
-    member = find_member(state.username)
-    if member is None:  # cannot happen: unknown names never pass the answers step
+    member = _eligible(find_member(state.username))
+    if member is None:  # cannot happen: such names never pass the answers step
         return _expired(request)
     form = NewPasswordForm(member, request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -170,6 +170,11 @@ PORTAL_ANSWER_MIN_LENGTH = env.int("PORTAL_ANSWER_MIN_LENGTH", default=4)
 PORTAL_RESET_STEP_SECONDS = env.int("PORTAL_RESET_STEP_SECONDS", default=600)
 PORTAL_RESET_FAILURE_LIMIT = env.int("PORTAL_RESET_FAILURE_LIMIT", default=5)
 PORTAL_RESET_LOCK_SECONDS = env.int("PORTAL_RESET_LOCK_SECONDS", default=3600)
+# Wrong answer sets and codes in all, ever: then the reset tool stays locked until staff unlock it.
+PORTAL_RESET_TOTAL_FAILURE_LIMIT = env.int("PORTAL_RESET_TOTAL_FAILURE_LIMIT", default=10)
+# Per-address limit on the reset tool's failed checks, across all usernames.
+PORTAL_RESET_IP_FAILURE_LIMIT = env.int("PORTAL_RESET_IP_FAILURE_LIMIT", default=10)
+PORTAL_RESET_IP_FAILURE_WINDOW_SECONDS = env.int("PORTAL_RESET_IP_FAILURE_WINDOW_SECONDS", default=900)
 PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="1-800-555-0199")
 
 # The five-strike freeze (django-axes). No cool-off: a frozen account stays frozen until unfrozen.
@@ -183,7 +188,7 @@ AXES_HANDLER = "security.lockout.ReservingDatabaseHandler"
 AXES_USERNAME_CALLABLE = "security.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.frozen_response"
 AXES_HTTP_RESPONSE_CODE = 403
-# axes keeps the POST of a failed attempt; every field that could carry a secret is masked there.
+# The lockout handler keeps none of an attempt's form data; should axes ever log it, these are masked.
 AXES_SENSITIVE_PARAMETERS = [
     "password",
     "current_password",
@@ -194,6 +199,8 @@ AXES_SENSITIVE_PARAMETERS = [
     "answer_3",
     "csrfmiddlewaretoken",
     "state",
+    "code",
+    "otp_token",
 ]
 # axes records the same client address as everything else (security/addresses.py).
 AXES_CLIENT_IP_CALLABLE = "security.addresses.client_ip"

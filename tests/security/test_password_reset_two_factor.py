@@ -1,4 +1,5 @@
 from security.lockout import is_frozen
+from security.models import SecurityEvent
 from tests.conftest import MEMBER_PASSWORD, totp_code
 from tests.helpers import sign_in
 
@@ -23,13 +24,17 @@ def test_it_asks_an_enrolled_member_for_the_code_before_the_new_password(client,
     assert sign_in(client, "alice", NEW_PASSWORD)["Location"] == "/accounts/login/code/"
 
 
-def test_it_counts_wrong_codes_as_reset_strikes(client, member, enroll_totp):
+def test_it_counts_wrong_codes_as_reset_strikes_and_toward_the_freeze(client, member, enroll_totp):
     enroll_totp(member)
     answer(client, state_of(start(client, "alice")), RIGHT_ANSWERS)
     state = state_of(client.get(CODE_STEP))
     statuses = [client.post(CODE_STEP, {"state": state, "code": "000000"}).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 429]
-    assert sign_in(client, "alice", MEMBER_PASSWORD)["Location"] == "/accounts/login/code/"
+    # Five wrong codes by this door are five invalid sign-in attempts: the account is frozen too.
+    assert is_frozen("alice")
+    assert sign_in(client, "alice", MEMBER_PASSWORD).status_code == 403
+    failures = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, member=member)
+    assert failures.count() == 5 and set(failures.values_list("reason", flat=True)) == {"password reset"}
 
 
 def test_it_accepts_a_backup_code_for_a_lost_phone(client, member, enroll_totp):
