@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.template.response import TemplateResponse
 
-from security import sessions
+from security import reset, sessions
 from security.audit import Kind, record_event
 from security.lockout import failure_count, freeze_account, frozen_usernames, unfreeze_account
 from security.models import MemberSession
@@ -40,6 +40,10 @@ class FrozenFilter(admin.SimpleListFilter):
         return queryset.exclude(username__in=frozen)
 
 
+def may_act_on(staff_user, member):
+    return not member.is_staff or staff_user.has_perm("accounts.manage_staff_accounts")
+
+
 def reasoned_action(permission, description):
     """An admin action that first asks for a reason, then applies `perform` to each member."""
 
@@ -49,11 +53,17 @@ def reasoned_action(permission, description):
             form = ReasonForm(request.POST if "apply" in request.POST else None)
             if form.is_valid():
                 actor = request.user.get_username()
+                # Staff accounts are the Security role's alone: Support cannot unfreeze or sign them in again.
+                allowed = [member for member in queryset if may_act_on(request.user, member)]
                 done = sum(
                     bool(perform(member=member, reason=form.cleaned_data["reason"], actor=actor, request=request))
-                    for member in queryset
+                    for member in allowed
                 )
-                modeladmin.message_user(request, f"{description}: done for {done} of {queryset.count()}.")
+                message = f"{description}: done for {done} of {queryset.count()}."
+                if skipped := queryset.count() - len(allowed):
+                    accounts = f"{skipped} staff account{'s' if skipped != 1 else ''}"
+                    message += f" {accounts} left as they were: only the Security role acts on staff accounts."
+                modeladmin.message_user(request, message)
                 return None
             context = {
                 **modeladmin.admin_site.each_context(request),
@@ -86,6 +96,11 @@ def end_all_sessions(*, member, reason, actor, request):
     return sessions.end_sessions(
         member=member, sessions=MemberSession.objects.filter(member=member), request=request, actor=actor, reason=reason
     )
+
+
+@reasoned_action("unlock_reset", "Unlock the password reset tool")
+def unlock_reset(*, member, reason, actor, request):
+    return reset.unlock(member=member, reason=reason, actor=actor, request=request)
 
 
 @reasoned_action("require_questions", "Require new security questions")
@@ -159,7 +174,7 @@ class MemberAdmin(UserAdmin):
         "must_change_password",
         "must_choose_security_questions",
     )
-    actions = [freeze, unfreeze, end_all_sessions, require_new_questions, require_password_change]
+    actions = [freeze, unfreeze, end_all_sessions, unlock_reset, require_new_questions, require_password_change]
 
     def get_changelist(self, request, **kwargs):
         return FailureCountingChangeList
@@ -203,6 +218,9 @@ class MemberAdmin(UserAdmin):
         return request.user.has_perm("accounts.freeze_member")
 
     def has_unfreeze_permission(self, request):
+        return request.user.has_perm("accounts.unfreeze_member")
+
+    def has_unlock_reset_permission(self, request):
         return request.user.has_perm("accounts.unfreeze_member")
 
     def has_end_sessions_permission(self, request):

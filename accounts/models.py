@@ -59,6 +59,7 @@ class User(AbstractUser):
             ("end_member_sessions", "Can end a member's sessions"),
             ("require_new_questions", "Can require new security questions"),
             ("require_password_change", "Can require a password change"),
+            ("manage_staff_accounts", "Can unfreeze, unlock and end the sessions of staff accounts"),
         ]
 
     @property

@@ -137,6 +137,9 @@ def signed_out(request):
 @never_cache
 def choose_questions(request):
     """First sign-in (or when support asks): choose security questions. Later: change them."""
+    if request.user.is_staff:
+        # A weak knowledge factor must not stand in for a staff account's strong one.
+        return render(request, "accounts/questions_not_for_staff.html", status=403)
     form = ChooseQuestionsForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         first_time = request.user.security_questions_set_at is None

@@ -12,6 +12,7 @@ import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -79,7 +80,9 @@ def answers_match(member, answers):
 
 @transaction.atomic
 def set_security_answers(*, member, choices, request=None):
-    """Replace the member's questions with `choices`, a list of (question key, answer)."""
+    """Replace the member's questions with `choices`, a list of (question key, answer). Never for staff."""
+    if member.is_staff:
+        raise PermissionDenied("Staff accounts have no security questions; they recover through an operator.")
     member.security_answers.all().delete()
     SecurityAnswer.objects.bulk_create(
         SecurityAnswer(
