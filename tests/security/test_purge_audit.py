@@ -183,3 +183,16 @@ def test_it_purges_nothing_when_another_purge_moves_the_checkpoint_meanwhile(age
     assert sequences() == [7, 8, 9]
     assert AuditChainHead.objects.get().purged_through_sequence == 6
     assert "intact: 3 rows verified" in run("verify_audit")[1]
+
+
+def test_it_accepts_a_witness_whose_row_was_purged_since(aged_log):
+    older_witness, purged_witness = f"4:{aged_log[3].row_hash}", f"6:{aged_log[5].row_hash}"
+    run("purge_audit", "--older-than", "2000")
+    assert sequences() == [7, 8, 9]
+    for witness in (older_witness, purged_witness):
+        status, output = run("verify_audit", "--witness", witness)
+        assert status == 0 and "intact: 3 rows verified" in output
+    status, message = run("verify_audit", "--witness", f"6:{aged_log[4].row_hash}")
+    assert (
+        status != 0 and "at the purge checkpoint: it is row 6, but the witness gives that row another hash" in message
+    )
