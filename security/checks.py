@@ -128,3 +128,19 @@ def check_trusted_proxies(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security)
+def check_reset_limits(app_configs, **kwargs):
+    """The reset tool's total bound is the one that holds for ever: it must be small and reachable."""
+    total, per_period = settings.PORTAL_RESET_TOTAL_FAILURE_LIMIT, settings.PORTAL_RESET_FAILURE_LIMIT
+    if not 1 <= per_period <= total <= 10:
+        return [
+            Error(
+                "The reset tool's limits must satisfy 1 <= PORTAL_RESET_FAILURE_LIMIT <= "
+                f"PORTAL_RESET_TOTAL_FAILURE_LIMIT <= 10 (now {per_period} and {total}).",
+                hint="At most ten wrong answer sets or codes in all before staff must unlock the reset tool.",
+                id="security.E020",
+            )
+        ]
+    return []

@@ -1,4 +1,6 @@
-from security.checks import check_freeze_policy, check_password_hashing
+import pytest
+
+from security.checks import check_freeze_policy, check_password_hashing, check_reset_limits
 
 
 def ids(errors):
@@ -34,3 +36,13 @@ def test_it_refuses_counting_failures_by_anything_but_the_username(settings):
     assert ids(check_freeze_policy(None)) == []
     settings.AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
     assert ids(check_freeze_policy(None)) == ["security.E003"]
+
+
+@pytest.mark.parametrize(("per_period", "total"), [(5, 11), (5, 4), (0, 10), (5, 0)])
+def test_it_refuses_reset_limits_that_are_unbounded_or_unreachable(settings, per_period, total):
+    settings.PORTAL_RESET_FAILURE_LIMIT, settings.PORTAL_RESET_TOTAL_FAILURE_LIMIT = per_period, total
+    assert ids(check_reset_limits(None)) == ["security.E020"]
+
+
+def test_it_accepts_the_shipped_reset_limits(settings):
+    assert check_reset_limits(None) == []
