@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from security import throttle
+from security import sessions, throttle
 from security.audit import Kind, record_rate_limited
 from security.forms import BUSY
 from security.lockout import verification
@@ -95,7 +95,10 @@ def two_factor_setup(request):
         codes = twofactor.confirm_enrollment(member=member, device=device, request=request)
         request.session.pop(SETUP_UNLOCKED_KEY, None)
         twofactor.mark_verified(request, device)
-        return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": True})
+        # Sessions signed in before two-factor was on never passed it: offer to end them.
+        others = sessions.active_sessions(member).exclude(session_key=request.session.session_key).count()
+        context = {"codes": codes, "first_time": True, "other_sessions": others}
+        return render(request, "accounts/backup_codes.html", context)
     context = {"form": form, "qr_svg": twofactor.qr_code_svg(device), "secret": twofactor.secret_text(device)}
     return render(request, "accounts/two_factor_setup.html", context)
 

@@ -129,3 +129,30 @@ def test_support_can_remove_a_lost_device_with_a_reason(member, enroll_totp):
     assert not twofactor.has_two_factor(member)
     event = SecurityEvent.objects.get(kind=Kind.TWO_FACTOR_REMOVED)
     assert event.reason == "lost phone, identity checked by call" and event.actor.startswith("operator:")
+
+
+def test_it_offers_to_end_the_sessions_signed_in_without_it(client, member):
+    from django.test import Client
+
+    laptop, phone = Client(), Client()
+    for device in (laptop, phone):
+        device.post("/accounts/login/", {"username": "alice", "password": MEMBER_PASSWORD})
+    assert laptop.get("/").status_code == 200
+    client.force_login(member)
+    unlock_setup(client)
+    client.get(SETUP)
+    page = client.post(SETUP, {"code": totp_code(TOTPDevice.objects.get(user=member))}).content.decode()
+    assert "You are also signed in in 2 other places." in page and "Sign out everywhere else" in page
+    ended = client.post("/accounts/security/sessions/end-others/", follow=True)
+    assert "Signed out 2 other sessions." in ended.content.decode()
+    for device in (laptop, phone):
+        assert device.get("/")["Location"].startswith("/accounts/login/")
+    assert client.get("/").status_code == 200
+
+
+def test_it_offers_nothing_when_there_is_no_other_session(client, member):
+    client.force_login(member)
+    unlock_setup(client)
+    client.get(SETUP)
+    page = client.post(SETUP, {"code": totp_code(TOTPDevice.objects.get(user=member))}).content.decode()
+    assert "will not be shown again" in page and "Sign out everywhere else" not in page
