@@ -64,6 +64,8 @@ def test_it_ends_nothing_when_the_callers_transaction_rolls_back(member):
     assert Kind.SESSION_ENDED not in event_kinds(member=member)
 
 
-def test_it_is_audited_even_when_the_member_has_no_session(member):
+def test_it_audits_the_count_when_no_reason_is_given_and_nothing_when_no_session_was_live(member):
+    device(), device()
+    assert sessions.end_all_sessions(member=member) == 2
     assert sessions.end_all_sessions(member=member) == 0
-    assert SecurityEvent.objects.get(kind=Kind.SESSION_ENDED).reason == "all sessions (0)"
+    assert SecurityEvent.objects.get(kind=Kind.SESSION_ENDED).reason == "all sessions (2)"
