@@ -1,9 +1,11 @@
 """A session's key changes (password change, Django's own re-keying, a flush): its listing follows it or ends."""
 
+import threading
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from security import sessions
@@ -122,7 +124,7 @@ def test_it_ends_the_listing_of_a_flushed_session_and_lists_nothing_for_its_next
 def test_it_ends_rather_than_moves_a_session_ended_while_its_key_changes(member):
     laptop = device(CHROME)
     store = SessionStore(key_of(laptop))
-    store.load()  # a request already under way when the sessions are ended
+    assert SESSION_KEY in store  # read by a request already under way when the sessions are ended
     sessions.end_all_sessions(member=member)
     store.cycle_key()
     store.save()
@@ -152,3 +154,36 @@ def test_it_ends_a_session_signed_in_before_sessions_were_listed(client, member)
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.SESSION_ENDED)
     assert (event.member, event.reason) == (member, "signed in before sessions were listed")
     assert not Session.objects.filter(session_key=row.session_key).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_change_racing_the_end_of_all_sessions_ends_the_session_instead_of_moving_it(member):
+    laptop = device(CHROME)
+    store = SessionStore(key_of(laptop))
+    assert SESSION_KEY in store  # read by a password change under way on the laptop
+    ended, finish = threading.Event(), threading.Event()
+
+    def end_all():
+        with transaction.atomic():
+            sessions.end_all_sessions(member=member, reason="account frozen")
+            ended.set()
+            finish.wait(10)  # the freeze's transaction is still open
+        connection.close()
+
+    def change_key():
+        store.cycle_key()
+        store.save()
+        connection.close()
+
+    freeze, rekey = threading.Thread(target=end_all), threading.Thread(target=change_key)
+    freeze.start()
+    assert ended.wait(10)
+    rekey.start()
+    rekey.join(0.5)
+    assert rekey.is_alive()  # waiting for the freeze's lock on the listing
+    finish.set()
+    freeze.join(10)
+    rekey.join(10)
+    assert SESSION_KEY not in SessionStore(store.session_key).load()
+    assert not MemberSession.objects.filter(ended_at__isnull=True).exists()
+    assert laptop.get("/").status_code == 302
