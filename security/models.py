@@ -44,8 +44,9 @@ class SecurityEvent(models.Model):
         RESET_UNLOCKED = "reset_unlocked", "Password reset unlocked by staff"
         RESET_REFUSED_ADDRESS = "reset_refused_address", "Password reset refused: too many from address"
 
-    # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps.
-    sequence = models.BigIntegerField(unique=True, editable=False)
+    # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps, given when
+    # the event is sealed; None until then.
+    sequence = models.BigIntegerField(unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=40, choices=Kind.choices)
     # The username exactly as typed (it may name no member), cut to the field's length.
@@ -64,16 +65,19 @@ class SecurityEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     reason = models.TextField(blank=True)
     previous_hash = models.CharField(max_length=64, default="", editable=False)
+    # Sealed: the row's link in the chain. Until then: its entry MAC, so it cannot be altered or forged
+    # while it waits.
     row_hash = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
-        ordering = ["-sequence"]
+        # Newest first by id: set at insert, so unsealed events are listed in their place too.
+        ordering = ["-id"]
         # One index per filter of the audit list, each ending in the list's ordering.
         indexes = [
-            models.Index(fields=["kind", "sequence"], name="event_kind_seq"),
-            models.Index(fields=["username", "sequence"], name="event_username_seq"),
-            models.Index(fields=["member", "sequence"], name="event_member_seq"),
-            models.Index(fields=["ip_address", "sequence"], name="event_ip_seq"),
+            models.Index(fields=["kind", "id"], name="event_kind_id"),
+            models.Index(fields=["username", "id"], name="event_username_id"),
+            models.Index(fields=["member", "id"], name="event_member_id"),
+            models.Index(fields=["ip_address", "id"], name="event_ip_id"),
         ]
         permissions = [("export_securityevent", "Can export the audit log")]
 
@@ -174,8 +178,8 @@ class MemberSession(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The newest link of the audit chain. Locked while an event is appended, so links never fork;
-    also the anchor that reveals rows cut from either end of the log (security/chain.py)."""
+    """The newest link of the audit chain. Locked while events are sealed, so links never fork (sign-ins
+    never take it); also the anchor that reveals rows cut from either end of the log (security/chain.py)."""
 
     sequence = models.BigIntegerField(default=0)
     row_hash = models.CharField(max_length=64, default="")
