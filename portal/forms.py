@@ -106,6 +106,12 @@ zip_validator = RegexValidator(r"\A[0-9]{5}(-[0-9]{4})?\Z", "Enter a 5-digit ZIP
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 
 
+def only_ascii_digits(value):
+    """A US address is read by the mail: its numbers in 0-9, never "٣" or "３" (still digits to Python)."""
+    if any(character.isdigit() and not "0" <= character <= "9" for character in value):
+        raise ValidationError("Write the numbers with the digits 0 to 9.", code="non_ascii_digits")
+
+
 def no_hidden_characters(value):
     if any(unicodedata.category(character) in HIDDEN_CATEGORIES for character in value):
         raise ValidationError(
@@ -136,6 +142,8 @@ class ContactDetailsForm(ErrorsDescribedMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("phone", "address_line1", "address_line2", "city", "postal_code"):
             self.fields[name].validators.append(no_hidden_characters)
+        for name in ("address_line1", "address_line2", "city"):
+            self.fields[name].validators.append(only_ascii_digits)
         self.fields["phone"].validators.append(phone_validator)
         self.fields["postal_code"].validators.append(zip_validator)
         self.fields["state"].widget.attrs["autocomplete"] = "address-level1"

@@ -1,17 +1,18 @@
 """What a request must be before any view reads it, and where it may send the browser next.
 
 RequestChecksMiddleware refuses, with the site's 400 or 405 page and before the session is read:
-a method other than GET, HEAD and POST; a NUL byte in the address; an address or a form body that
-is not UTF-8 (invalid bytes, encoded surrogates) or is sent in another charset; a form Django cannot
-parse (too many fields, too large, a broken multipart body). A NUL byte inside a form field is left
-to that field, which names it (Django's CharField refuses it; choices, dates and numbers do not
-match it).
+a method other than GET, HEAD and POST; a NUL byte in the address; a query string longer than
+PORTAL_MAX_QUERY_STRING_BYTES; an address or a form body that is not UTF-8 (invalid bytes, encoded
+surrogates) or is sent in another charset; a form Django cannot parse (too many fields, too large,
+a broken multipart body). A NUL byte inside a form field is left to that field, which names it
+(Django's CharField refuses it; choices, dates and numbers do not match it).
 
 safe_next_path() turns a requested `next` into a path on this site, or "" for anything else.
 """
 
 from urllib.parse import parse_qsl, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -26,6 +27,7 @@ MAX_NEXT_LENGTH = 2048
 
 BAD_ADDRESS = "The web address contains characters that cannot be part of an address on this site."
 BAD_ENCODING = "The form was not sent as UTF-8 text, so it could not be read."
+TOO_LONG = "The web address is longer than this site accepts."
 BAD_FORM = "The form could not be read: it was too large, had too many fields, or was incomplete."
 
 
@@ -58,6 +60,8 @@ def request_problem(request: HttpRequest) -> str | None:
     """Why the request cannot be read as it was sent, or None when it can."""
     if "\x00" in request.path_info:
         return BAD_ADDRESS
+    if len(request.META.get("QUERY_STRING", "")) > settings.PORTAL_MAX_QUERY_STRING_BYTES:
+        return TOO_LONG
     try:
         request.GET  # noqa: B018 - Django's own limit on the number of fields first
     except SuspiciousOperation:

@@ -55,6 +55,8 @@ MIDDLEWARE = [
 
 # Forms never write an oversized value back into a page (a megabyte "username" is not echoed).
 FORM_RENDERER = "portal.forms.PortalFormRenderer"
+# A longer query string is refused (400): gunicorn's limit_request_line lets no longer one through.
+PORTAL_MAX_QUERY_STRING_BYTES = 8192
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -164,6 +166,8 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Member Portal")
 # django-otp's own back-off would refuse a right code shortly after a wrong one; the account's
 # five-strike freeze (shared with passwords) limits guessing instead.
 OTP_TOTP_THROTTLE_FACTOR = 0
+# Nobody reads a member's authenticator secret in the support site (no key field, no QR code page).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Security questions and the self-service reset.
 PORTAL_ANSWER_MIN_LENGTH = env.int("PORTAL_ANSWER_MIN_LENGTH", default=4)
