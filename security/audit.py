@@ -1,6 +1,7 @@
 """Writing the security audit log. Call inside the transaction of the change being recorded."""
 
 from axes.helpers import get_client_user_agent
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -35,9 +36,13 @@ def record_event(kind, *, request=None, username="", member=None, actor="", reas
         user_agent=(user_agent or "")[:300],
         reason=reason,
     )
-    # No savepoint of its own: an event that fails to write takes its caller's change down with it.
-    with transaction.atomic(savepoint=False):
-        return chain.append(event)
+    event.row_hash = chain.entry_mac(event)
+    # One plain INSERT in the caller's transaction (an event that fails takes the change down with it);
+    # it is linked into the chain after it commits, by a sealer no sign-in waits for.
+    event.save(force_insert=True)
+    if settings.PORTAL_AUDIT_SEAL_IN_PROCESS:
+        transaction.on_commit(chain.wake_sealer, robust=True)
+    return event
 
 
 def record_rate_limited(kind, *, request, username="", member=None, reason="", scope=""):

@@ -1,9 +1,14 @@
 """The tamper-evident audit chain.
 
-Every SecurityEvent carries its place in the chain (sequence), the previous row's hash and its own
-hash: an HMAC-SHA256, keyed with PORTAL_AUDIT_CHAIN_KEY, of the previous hash and the row's fields.
-Editing, inserting or removing a row breaks the chain at that row, and someone with write access to
-the database alone cannot forge new hashes without the key.
+A request writes its event as one plain INSERT in its own transaction, with an entry MAC in
+row_hash (an HMAC of the event's fields, keyed with PORTAL_AUDIT_CHAIN_KEY), and takes no lock any
+other request waits for. A sealer (a thread in each app process, woken when an event commits, or
+`manage.py seal_audit`) then links committed events into the chain in batches, under the head's
+lock: each gets its place (sequence), the previous row's hash and its own hash, an HMAC of the
+previous hash and the row's fields. Editing, inserting or removing a sealed row breaks the chain at
+that row, and someone with write access to the database alone cannot forge new hashes without the
+key; an unsealed row edited or forged fails its entry MAC, and one left unsealed past
+PORTAL_AUDIT_SEAL_MAX_AGE_SECONDS is reported.
 
 The head row anchors both ends, each under its own HMAC (a seal): the newest link (sequence and
 hash, so rows cut from the end show) and, after a purge, the checkpoint: the link before the oldest
@@ -12,18 +17,27 @@ the database alone cannot reveal is the whole log put back as it was earlier, ro
 together; a witness kept outside the database (verify_audit prints one) reveals that too.
 """
 
+import atexit
 import functools
 import hashlib
 import hmac
 import json
+import logging
+import os
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
 
-from . import sql
 from .models import AuditChainHead, SecurityEvent
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _PURGED_THROUGH = re.compile(r"\bpurged through row (\d+)\b")
@@ -39,9 +53,8 @@ def _mac(purpose: str, message: str) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def row_hash(previous_hash: str, event) -> str:
-    fields = [
-        event.sequence,
+def _fields(event) -> list:
+    return [
         event.created_at.isoformat(timespec="microseconds"),
         event.kind,
         event.username,
@@ -51,8 +64,19 @@ def row_hash(previous_hash: str, event) -> str:
         event.user_agent,
         event.reason,
     ]
-    message = previous_hash + json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str)
-    return _mac("audit-chain", message)
+
+
+def _text(values: list) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def row_hash(previous_hash: str, event) -> str:
+    return _mac("audit-chain", previous_hash + _text([event.sequence, *_fields(event)]))
+
+
+def entry_mac(event) -> str:
+    """The HMAC an event carries in row_hash until it is sealed: it binds its fields, not its place."""
+    return _mac("audit-entry", _text(_fields(event)))
 
 
 def head_seal(sequence: int, row_hash: str) -> str:
@@ -82,35 +106,174 @@ def _sealed(seal: str, expected: str) -> bool:
     return bool(seal) and _same(seal, expected)
 
 
-def locked_head() -> AuditChainHead:
-    """The chain head, locked until the caller's transaction ends (created, sealed, on first use)."""
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"head_seal": head_seal(0, "")})
+def locked_head(*, nowait: bool = False) -> AuditChainHead:
+    """The chain head, locked until the caller's transaction ends (created, sealed, on first use).
+
+    With `nowait`, raises DatabaseError at once if another transaction holds it (PostgreSQL).
+    """
+    heads = AuditChainHead.objects.select_for_update(nowait=nowait)
+    head = heads.filter(pk=1).first()
+    if head is None:  # the first seal ever; two at once: one inserts, both then lock it
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, head_seal=head_seal(0, ""))], ignore_conflicts=True)
+        head = heads.get(pk=1)
     return head
 
 
-def append(event: SecurityEvent) -> SecurityEvent:
-    """Link `event` after the head and save it. Call inside a transaction.
+@dataclass
+class SealRun:
+    sealed: int = 0
+    refused: list[int] = field(default_factory=list)  # ids of unsealed rows whose entry MAC fails
+    busy: bool = False  # another sealer held the head: it seals what this run would have
 
-    Every recorded event comes through here: the head's lock and update are written out in SQL.
+
+PENDING_COLUMNS = ["id", "created_at", "kind", "username", "member_id", "actor", "ip_address", "user_agent", "reason"]
+
+
+def seal_pending(*, wait: bool = False, batch_size: int = 1000) -> SealRun:
+    """Link every committed unsealed event into the chain, in id order, one batch per transaction.
+
+    Without `wait`, gives up at once (busy) when another sealer holds the head, so it never queues
+    behind one. Rows that fail their entry MAC are left unsealed and reported, never linked.
     """
-    head = "SELECT sequence, row_hash, head_seal FROM {head} WHERE id = 1{for_update}"
-    row = sql.run(head, head=AuditChainHead)
-    if row is None:  # the first event ever
-        locked_head()
-        row = sql.run(head, head=AuditChainHead)
-    sequence, previous_hash, seal = row
-    event.sequence = sequence + 1
-    event.previous_hash = previous_hash or GENESIS
-    event.row_hash = row_hash(event.previous_hash, event)
-    event.save(force_insert=True)
-    # A head rewritten outside the portal stays unsealed: appending after it must not launder it.
-    new_seal = head_seal(event.sequence, event.row_hash) if _sealed(seal, head_seal(sequence, previous_hash)) else ""
-    sql.run(
-        "UPDATE {head} SET sequence = %s, row_hash = %s, head_seal = %s WHERE id = 1",
-        [event.sequence, event.row_hash, new_seal],
-        head=AuditChainHead,
+    run, after_id = SealRun(), 0
+    while True:
+        try:
+            with transaction.atomic():
+                head = locked_head(nowait=not wait)
+                after_id, full = _seal_batch(head, run, after_id=after_id, batch_size=batch_size)
+        except DatabaseError:
+            if wait or not connection.features.has_select_for_update_nowait:
+                raise
+            run.busy = True
+            return run
+        if not full:
+            return run
+
+
+class _Pending:
+    def __init__(self, row: tuple):
+        self.id, self.created_at, self.kind, self.username, self.member_id = row[:5]
+        self.actor, self.ip_address, self.user_agent, self.reason, self.row_hash = row[5:]
+        self.sequence: int | None = None
+
+
+def _seal_batch(head: AuditChainHead, run: SealRun, *, after_id: int, batch_size: int) -> tuple[int, bool]:
+    rows = (
+        SecurityEvent.objects.filter(sequence__isnull=True, id__gt=after_id)
+        .order_by("id")
+        .values_list(*PENDING_COLUMNS, "row_hash")[:batch_size]
     )
-    return event
+    pending = [_Pending(row) for row in rows]
+    sequence, previous = head.sequence, head.row_hash or GENESIS
+    links = []
+    for event in pending:
+        if not _same(event.row_hash, entry_mac(event)):
+            run.refused.append(event.id)
+            continue
+        sequence += 1
+        event.sequence = sequence
+        link = row_hash(previous, event)
+        links.append((event.id, sequence, previous, link, event.row_hash))
+        previous = link
+    if links:
+        _write_links(links)
+        # A head rewritten outside the portal stays unsealed: sealing after it must not launder it.
+        valid = _sealed(head.head_seal, head_seal(head.sequence, head.row_hash))
+        AuditChainHead.objects.filter(pk=1).update(
+            sequence=sequence, row_hash=previous, head_seal=head_seal(sequence, previous) if valid else ""
+        )
+        run.sealed += len(links)
+    return (pending[-1].id if pending else after_id), len(pending) == batch_size
+
+
+_LINK_BATCH_POSTGRESQL = (
+    "UPDATE {events} AS e SET sequence = v.sequence, previous_hash = v.previous_hash, row_hash = v.row_hash"
+    " FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[])"
+    " AS v(id, sequence, previous_hash, row_hash, entry_mac)"
+    " WHERE e.id = v.id AND e.sequence IS NULL AND e.row_hash = v.entry_mac"
+)
+_LINK_ROW = (
+    "UPDATE {events} SET sequence = %s, previous_hash = %s, row_hash = %s"
+    " WHERE id = %s AND sequence IS NULL AND row_hash = %s"
+)
+
+
+def _write_links(links: list[tuple]) -> None:
+    """One statement for the batch; each row only if it is still unsealed and unchanged since read."""
+    events = connection.ops.quote_name(SecurityEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _LINK_BATCH_POSTGRESQL.format(events=events), [list(column) for column in zip(*links, strict=True)]
+            )
+        else:
+            rows = [(sequence, previous, link, id_, mac) for id_, sequence, previous, link, mac in links]
+            cursor.executemany(_LINK_ROW.format(events=events), rows)
+        written = cursor.rowcount
+    if written != len(links):
+        raise DatabaseError(f"sealed {written} of {len(links)} events: rows changed while being sealed")
+
+
+class _Sealer:
+    """A thread in this process that seals events soon after they commit, off every request's path."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def nudge(self) -> None:
+        with self._lock:
+            self._idle.clear()
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                self._pid = os.getpid()  # a forked worker starts its own
+                self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                seal_until_done()
+            except Exception:
+                logger.exception("Sealing audit events failed; the next event or seal_audit seals them.")
+            with self._lock:
+                if not self._wake.is_set():
+                    close_old_connections()
+                    self._idle.set()
+
+    def finish(self, timeout: float) -> None:
+        """Let a seal under way end before the process does (management commands exit at once)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            self._idle.wait(timeout)
+
+
+_sealer = _Sealer()
+atexit.register(_sealer.finish, 10)
+
+
+def wake_sealer() -> None:
+    """Called when a transaction that wrote an event commits."""
+    _sealer.nudge()
+
+
+def seal_until_done() -> SealRun:
+    """Seal everything committed so far; when another sealer holds the head, try again shortly.
+
+    Retrying matters: the other sealer may have read its batch before this event committed.
+    """
+    delay = 0.002
+    while (run := seal_pending()).busy:
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+    if run.refused:
+        logger.error("Audit events %s fail their entry MAC and were not sealed: run verify_audit.", run.refused[:20])
+    return run
 
 
 def move_checkpoint(*, through_sequence: int, through_hash: str, purge_event_sequence: int) -> None:
@@ -320,3 +483,35 @@ def check_before_purge(head: AuditChainHead, *, through_sequence: int) -> Break 
     except ChainBroken as broken:
         return broken.broken
     return None
+
+
+@dataclass
+class Unsealed:
+    waiting: int = 0
+    oldest_at: datetime | None = None
+    altered: Break | None = None
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        bound = timedelta(seconds=settings.PORTAL_AUDIT_SEAL_MAX_AGE_SECONDS)
+        return self.oldest_at is not None and (now or timezone.now()) - self.oldest_at > bound
+
+
+def check_unsealed() -> Unsealed:
+    """The events not yet sealed: how many, since when, and the first whose entry MAC fails."""
+    found = Unsealed()
+    rows = (
+        SecurityEvent.objects.filter(sequence__isnull=True)
+        .order_by("id")
+        .values_list(*PENDING_COLUMNS, "row_hash")
+        .iterator(chunk_size=10_000)
+    )
+    for row in rows:
+        event = _Pending(row)
+        if not _same(event.row_hash, entry_mac(event)):
+            problem = "its contents were altered, or it was written outside the portal (its entry MAC does not match)"
+            found.altered = Break(None, problem, place=f"event {event.id}, not yet sealed")
+            return found
+        found.waiting += 1
+        if found.oldest_at is None or event.created_at < found.oldest_at:
+            found.oldest_at = event.created_at
+    return found

@@ -18,10 +18,10 @@ CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 840, 220, 40, 30
 
 
 def failures_since(moment):
-    """Failed sign-ins from `moment` on, found through the (kind, sequence) index: sequence grows
-    with time, so the first row at or after `moment` bounds the range."""
-    first = SecurityEvent.objects.filter(created_at__gte=moment).order_by("created_at").values("sequence")[:1]
-    return SecurityEvent.objects.filter(kind__in=FAILED, sequence__gte=first, created_at__gte=moment)
+    """Failed sign-ins from `moment` on, found through the (kind, id) index: id grows with time
+    (and is set before an event is sealed), so the first row at or after `moment` bounds the range."""
+    first = SecurityEvent.objects.filter(created_at__gte=moment).order_by("created_at").values("id")[:1]
+    return SecurityEvent.objects.filter(kind__in=FAILED, id__gte=first, created_at__gte=moment)
 
 
 def failures_per_hour(now=None):

@@ -34,9 +34,8 @@ def purge(*, older_than_days, actor):
     the head's sealed checkpoint records that link and that event, in one transaction.
     """
     cutoff, counts = purge_counts(older_than_days)
-    last_purged = (
-        SecurityEvent.objects.filter(created_at__lt=cutoff).order_by("-sequence").values("sequence", "row_hash").first()
-    )
+    old_sealed = SecurityEvent.objects.filter(created_at__lt=cutoff, sequence__isnull=False)
+    last_purged = old_sealed.order_by("-sequence").values("sequence", "row_hash").first()
     verified_from = None
     if last_purged is not None:
         # Verified before the head is locked, outside the transaction: every sign-in waits for that lock.
@@ -64,6 +63,9 @@ def _delete(cutoff, counts, last_purged, verified_from, *, reason, actor):
     VerificationGate.objects.filter(in_flight=0, last_reserved_at__lt=cutoff).delete()
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
     event = record_event(Kind.AUDIT_PURGED, actor=actor, reason=f"{reason}: {summary}")
+    # Sealed here, under the head this purge holds: the checkpoint names the event's place.
+    chain.seal_pending(wait=True)
+    event.refresh_from_db(fields=["sequence"])
     if last_purged is not None:
         chain.move_checkpoint(
             through_sequence=last_purged["sequence"],

@@ -220,6 +220,11 @@ PORTAL_AUDIT_CHAIN_KEY = env("PORTAL_AUDIT_CHAIN_KEY", default=SECRET_KEY or "de
 
 # How long audit events and sign-in logs are kept (six years), then purged by purge_audit.
 PORTAL_AUDIT_RETENTION_DAYS = env.int("PORTAL_AUDIT_RETENTION_DAYS", default=6 * 365)
+# Events are sealed into the chain after they commit, by a thread in each app process; turn it off
+# when `manage.py seal_audit --loop` runs beside the app instead.
+PORTAL_AUDIT_SEAL_IN_PROCESS = env.bool("PORTAL_AUDIT_SEAL_IN_PROCESS", default=True)
+# verify_audit fails when an event has waited longer than this to be sealed (the sealer has stopped).
+PORTAL_AUDIT_SEAL_MAX_AGE_SECONDS = env.int("PORTAL_AUDIT_SEAL_MAX_AGE_SECONDS", default=60)
 
 # Browsers that may sign in: the major browsers' releases of about the last two years, ESR included.
 PORTAL_MINIMUM_BROWSERS = env.dict(

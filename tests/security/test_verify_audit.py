@@ -30,10 +30,19 @@ def witness_from(output):
     return output.split("--witness next time): ")[1].strip()
 
 
+def record_sealed(kind, **fields):
+    """An event as the log holds it once the sealer has run."""
+    event = record_event(kind, **fields)
+    chain.seal_until_done()
+    event.refresh_from_db()
+    return event
+
+
 @pytest.fixture
 def log(member):
     for n in range(6):
         record_event(Kind.SIGN_IN_FAILED, username=f"guess-{n}", member=member, reason=f"n={n}")
+    chain.seal_until_done()
     return list(SecurityEvent.objects.order_by("sequence"))
 
 
@@ -98,7 +107,7 @@ def test_it_catches_rows_cut_from_the_end_with_the_head_rewritten_to_match(log):
 def test_it_catches_a_rewritten_head_even_after_later_events_are_appended(log, member):
     raw_sql("DELETE FROM security_securityevent WHERE sequence >= %s", [5])
     raw_sql("UPDATE security_auditchainhead SET sequence = %s, row_hash = %s WHERE id = 1", [4, log[3].row_hash])
-    record_event(Kind.SIGN_IN_SUCCEEDED, member=member)
+    record_sealed(Kind.SIGN_IN_SUCCEEDED, member=member)
     assert SecurityEvent.objects.order_by("-sequence").first().sequence == 5
     status, message = verify_audit()
     assert status != 0 and "the chain head: its seal does not match (row 5)" in message
@@ -148,7 +157,7 @@ def test_it_catches_a_checkpoint_sealed_with_the_key_but_naming_no_purge_event(l
 
 
 def test_it_catches_a_checkpoint_whose_purge_event_names_another_row(log, member):
-    purge_event = record_event(Kind.AUDIT_PURGED, actor="operator:x", reason=chain.purged_through_text(2))
+    purge_event = record_sealed(Kind.AUDIT_PURGED, actor="operator:x", reason=chain.purged_through_text(2))
     raw_sql("DELETE FROM security_securityevent WHERE sequence <= %s", [3])
     chain.move_checkpoint(through_sequence=3, through_hash=log[2].row_hash, purge_event_sequence=purge_event.sequence)
     status, message = verify_audit()
@@ -159,8 +168,8 @@ def test_it_catches_a_checkpoint_whose_purge_event_names_another_row(log, member
 
 def test_it_catches_an_older_genuine_head_put_back(log, member):
     older = head_columns()
-    record_event(Kind.SIGN_IN_SUCCEEDED, member=member)
-    record_event(Kind.SIGNED_OUT, member=member)
+    record_sealed(Kind.SIGN_IN_SUCCEEDED, member=member)
+    record_sealed(Kind.SIGNED_OUT, member=member)
     put_head_columns(older)
     status, message = verify_audit()
     assert status != 0
@@ -169,10 +178,10 @@ def test_it_catches_an_older_genuine_head_put_back(log, member):
 
 def test_it_catches_the_log_cut_back_to_an_older_genuine_head_only_with_a_witness(log, member):
     older = head_columns()
-    record_event(Kind.SIGN_IN_SUCCEEDED, member=member)
+    record_sealed(Kind.SIGN_IN_SUCCEEDED, member=member)
     witness = witness_from(verify())
     assert witness.startswith("7:")
-    record_event(Kind.SIGNED_OUT, member=member)
+    record_sealed(Kind.SIGNED_OUT, member=member)
     assert verify_audit("--witness", witness)[0] == 0
 
     # Rows and head put back exactly as they were: nothing inside the database differs from then.
@@ -197,7 +206,7 @@ def test_it_refuses_a_witness_it_cannot_read(log):
 
 def test_it_is_not_alarmed_by_events_appended_while_it_runs(log, member):
     def sign_in_meanwhile(checked):
-        record_event(Kind.SIGN_IN_SUCCEEDED, member=member)
+        record_sealed(Kind.SIGN_IN_SUCCEEDED, member=member)
 
     problem, checked, end = chain.verify(progress=sign_in_meanwhile, chunk_size=2)
     assert problem is None and checked == 6 and end == (6, log[-1].row_hash)
@@ -292,7 +301,7 @@ def test_it_verifies_a_log_from_before_the_seals_after_migrate():
         migrate(None)
         assert "The audit log is intact: 5 rows verified." in verify()
         assert SecurityEvent.objects.count() == 5
-        record_event(Kind.SIGN_IN_SUCCEEDED, username="guess-1")
+        record_sealed(Kind.SIGN_IN_SUCCEEDED, username="guess-1")
         assert "intact: 6 rows verified" in verify()
         raw_sql("DELETE FROM security_securityevent WHERE sequence = %s", [6])
         raw_sql("UPDATE security_auditchainhead SET sequence = %s, row_hash = %s WHERE id = 1", [5, ""])

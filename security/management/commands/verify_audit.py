@@ -1,9 +1,10 @@
 import argparse
 import re
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from security.chain import verify
+from security.chain import check_unsealed, verify
 
 
 def witness(value):
@@ -14,7 +15,10 @@ def witness(value):
 
 
 class Command(BaseCommand):
-    help = "Check the audit log's hash chain and its sealed ends; report the first altered, inserted or removed row."
+    help = (
+        "Check the audit log's hash chain, its sealed ends and the events not yet sealed; report the first"
+        " altered, inserted or removed row. Seals nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -33,7 +37,21 @@ class Command(BaseCommand):
         if problem is not None:
             intact = f" {checked:,} rows before it are intact." if checked else ""
             raise CommandError(f"The audit log was tampered with at {problem}.{intact}")
+        unsealed = check_unsealed()
+        if unsealed.altered is not None:
+            raise CommandError(
+                f"The audit log was tampered with at {unsealed.altered}. {checked:,} sealed rows are intact."
+            )
+        if unsealed.overdue():
+            bound = settings.PORTAL_AUDIT_SEAL_MAX_AGE_SECONDS
+            raise CommandError(
+                f"{unsealed.waiting:,} audit events are not sealed, the oldest since"
+                f" {unsealed.oldest_at:%Y-%m-%d %H:%M:%S} UTC: more than {bound} seconds, so the sealer is not"
+                f" running (start seal_audit --loop, or check the app's log). {checked:,} sealed rows are intact."
+            )
         self.stdout.write(f"The audit log is intact: {checked:,} rows verified.")
+        if unsealed.waiting:
+            self.stdout.write(f"{unsealed.waiting:,} events written in the last seconds wait to be sealed.")
         if end is not None and end[0]:
             self.stdout.write(
                 f"Witness (keep it outside the database, give it to --witness next time): {end[0]}:{end[1]}"
