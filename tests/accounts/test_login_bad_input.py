@@ -49,6 +49,17 @@ def test_it_does_not_echo_a_huge_password(client, member):
     assert len(response.content) < 20_000
 
 
+def test_it_does_not_echo_a_huge_username(client, member):
+    response = sign_in(client, "a" * MEGABYTE, "x")
+    assert len(response.content) < 20_000
+    assert 'name="username" value=' not in response.content.decode()
+
+
+def test_it_shows_a_username_that_fits_again(client, member):
+    response = sign_in(client, "alicia", "x")
+    assert 'name="username" value="alicia"' in response.content.decode()
+
+
 def test_it_treats_a_look_alike_username_as_another_name(client, member):
     cyrillic_a = "\u0430lice"
     response = sign_in(client, cyrillic_a, MEMBER_PASSWORD)
