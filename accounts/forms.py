@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
 
-from security import throttle
+from security import hashers, throttle
 from security.audit import Kind, record_rate_limited
 from security.lockout import verification
 
@@ -40,11 +40,21 @@ class SignInForm(AuthenticationForm):
         "throttled": (
             "There have been too many failed sign-ins from your network. Please wait a few minutes before trying again."
         ),
+        "busy": "The portal is busy checking other sign-ins right now. Please wait a moment and try again.",
     }
 
     def clean(self):
         if self.request is None:
             return super().clean()
+        try:
+            place = hashers.QueuePlace()
+        except hashers.HashQueueFull:
+            # Refused before the address limit or the freeze is touched: this counts toward neither.
+            raise forms.ValidationError(self.error_messages["busy"], code="busy") from None
+        with place:
+            return self._limited_clean()
+
+    def _limited_clean(self):
         if not throttle.reserve(self.request, throttle.SIGN_IN):
             record_rate_limited(
                 Kind.SIGN_IN_REFUSED_ADDRESS, request=self.request, username=self.cleaned_data.get("username", "")

@@ -56,7 +56,7 @@ def sign_in(request):
         return response
     if getattr(request, "axes_locked_out", False):
         return frozen_response(request, credentials={"username": request.POST.get("username", "")})
-    status = 429 if form.has_error("__all__", "throttled") else 200
+    status = 429 if form.has_error("__all__", "throttled") or form.has_error("__all__", "busy") else 200
     context = {"form": form, "next": next_url, "signed_out": request.GET.get("signed_out")}
     if context["signed_out"] not in SIGNED_OUT_REASONS:
         context["signed_out"] = None

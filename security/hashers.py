@@ -1,3 +1,10 @@
+"""Argon2id with the portal's cost, a bound on the hashes a process computes at once, and a bound
+on the password checks waiting for them.
+
+A check that arrives while PORTAL_HASH_QUEUE_LIMIT others already wait in this process is refused
+at once (HashQueueFull, the busy page) instead of holding one more thread for the whole queue.
+"""
+
 import threading
 
 from django.conf import settings
@@ -5,6 +12,11 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 
 _slots = {}
 _slots_lock = threading.Lock()
+
+_queue_lock = threading.Lock()
+_waiting = 0
+# Per thread: the QueuePlaces a request holds, innermost last.
+_places = threading.local()
 
 
 def hash_slots():
@@ -14,6 +26,69 @@ def hash_slots():
         if size not in _slots:
             _slots[size] = threading.BoundedSemaphore(size)
         return _slots[size]
+
+
+class HashQueueFull(Exception):
+    """PORTAL_HASH_QUEUE_LIMIT password checks already wait for this process's hash slots."""
+
+
+def waiting_checks() -> int:
+    """Password checks in this process that wait for a hash slot, or hold a QueuePlace not yet used."""
+    return _waiting
+
+
+class QueuePlace:
+    """A place in this process's queue for the hash of one password check, taken when made.
+
+    Made before the check touches anything else (the address limit, the account's freeze), so a
+    refusal counts nothing; raises HashQueueFull when the queue is full. The first hash inside
+    `with place:` waits in the place already counted; further hashes of the same check (a re-hash
+    after an upgrade) wait too, never refused halfway through a check.
+    """
+
+    def __init__(self):
+        global _waiting
+        with _queue_lock:
+            if _waiting >= settings.PORTAL_HASH_QUEUE_LIMIT:
+                raise HashQueueFull
+            _waiting += 1
+        self.unused = True
+
+    def __enter__(self):
+        _places.stack = [*getattr(_places, "stack", []), self]
+        return self
+
+    def __exit__(self, *exc_info):
+        global _waiting
+        _places.stack = _places.stack[:-1]
+        with _queue_lock:
+            if self.unused:
+                self.unused = False
+                _waiting -= 1
+
+
+class _HashSlot:
+    """Wait for one of the process's hash slots, counted among the waiting checks meanwhile."""
+
+    def __enter__(self):
+        global _waiting
+        stack = getattr(_places, "stack", [])
+        with _queue_lock:
+            if stack and stack[-1].unused:
+                stack[-1].unused = False  # its place, already counted, is the one it waits in
+            else:
+                # Hashes outside a QueuePlace (other doors, commands) wait too; they are never refused.
+                _waiting += 1
+        self.slots = hash_slots()
+        try:
+            self.slots.acquire()
+        finally:
+            with _queue_lock:
+                _waiting -= 1
+        return self
+
+    def __exit__(self, *exc_info):
+        self.slots.release()
 
 
 class PortalArgon2PasswordHasher(Argon2PasswordHasher):
@@ -39,9 +114,9 @@ class PortalArgon2PasswordHasher(Argon2PasswordHasher):
         return settings.PORTAL_ARGON2_PARALLELISM
 
     def encode(self, password, salt):
-        with hash_slots():
+        with _HashSlot():
             return super().encode(password, salt)
 
     def verify(self, password, encoded):
-        with hash_slots():
+        with _HashSlot():
             return super().verify(password, encoded)

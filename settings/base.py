@@ -134,6 +134,8 @@ PORTAL_ARGON2_TIME_COST = env.int("PORTAL_ARGON2_TIME_COST", default=4)
 PORTAL_ARGON2_PARALLELISM = env.int("PORTAL_ARGON2_PARALLELISM", default=1)
 # Hashes one process computes at once (security.hashers); gunicorn.conf.py runs a worker per core.
 PORTAL_ARGON2_HASHES_AT_ONCE = env.int("PORTAL_ARGON2_HASHES_AT_ONCE", default=1)
+# Password checks that may wait for a process's hash slots; one more gets the busy page (429) at once.
+PORTAL_HASH_QUEUE_LIMIT = env.int("PORTAL_HASH_QUEUE_LIMIT", default=2)
 
 PORTAL_PASSWORD_MIN_LENGTH = env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)
 # Long passphrases are welcome; the cap only stops a megabyte "password" from reaching the hasher.
