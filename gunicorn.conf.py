@@ -51,14 +51,28 @@ def _memory_bytes():
         return 2 * 1024**3
 
 
+# Each app host runs this file twice: the "pages" pool serves every request but the password checks,
+# which nginx sends to the "sign-in" pool (docs/deploy.md), so no page ever waits behind a hash.
+POOLS = {
+    "pages": {"bind": "127.0.0.1:8000", "threads": 4},
+    # Threads beyond the hash slot and PORTAL_HASH_QUEUE_LIMIT's waiting checks answer the busy page at once.
+    "sign-in": {"bind": "127.0.0.1:8001", "threads": 6},
+}
+POOL = os.environ.get("PORTAL_POOL", "pages")
+if POOL not in POOLS:
+    raise ValueError(f"PORTAL_POOL: {POOL!r} is not one of {', '.join(POOLS)}")
+# The sign-in pool's workers yield the cores to the page pool whenever both want them.
+SIGN_IN_NICE = int(os.environ.get("PORTAL_SIGN_IN_NICE", 10))
+
+
 def _sizing():
     workers = int(os.environ.get("WEB_CONCURRENCY", _cores()))
-    threads = int(os.environ.get("PORTAL_THREADS", 4))
-    # Never let simultaneous hashes take more than a quarter of memory, with about 150 MiB for each
-    # worker's own Python and Django.
+    threads = int(os.environ.get("PORTAL_THREADS", POOLS[POOL]["threads"]))
+    # Never let simultaneous hashes of both pools take more than a quarter of memory, with about
+    # 150 MiB for each worker's own Python and Django.
     hash_bytes = int(os.environ.get("PORTAL_ARGON2_MEMORY_KIB", 19456)) * 1024
     hashes_at_once = min(threads, int(os.environ.get("PORTAL_ARGON2_HASHES_AT_ONCE", 1)))
-    budget = _memory_bytes() // 4
+    budget = _memory_bytes() // 4 // len(POOLS)
     while workers > 1 and workers * (hashes_at_once * hash_bytes + 150 * 1024**2) > budget:
         workers -= 1
     return workers, threads
@@ -84,8 +98,16 @@ def _trusted_proxies():
     return trusted
 
 
-bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+bind = os.environ.get("PORTAL_BIND", POOLS[POOL]["bind"])
 workers, threads = _sizing()
+
+
+def post_fork(server, worker):
+    if POOL == "sign-in":
+        # Before the worker starts its threads, which inherit the priority (Linux's is per thread).
+        os.setpriority(os.PRIO_PROCESS, 0, SIGN_IN_NICE)
+
+
 worker_class = "gthread"
 # Long enough for a slow sign-in under load, short enough to free a stuck worker.
 timeout = 30
