@@ -5,6 +5,7 @@ computed. On its own it checks, then hashes, then counts: forty simultaneous gue
 check and all reach the hasher. Here each password check first reserves a slot, under a row lock,
 only while failures recorded plus checks in flight stay below the limit; the slot is released
 after the failure is committed. So an account never sees more password checks than the limit.
+A slot that is never released (a killed worker, a database gone mid-check) expires on its own.
 
 The statements every sign-in runs here (the count of failures, the gate's lock, the reservation
 and its release) are written out in SQL (security.sql). Failures are counted per username, the
@@ -24,14 +25,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.http import QueryDict
 from django.utils import timezone
 
 from . import sessions, sql
 from .audit import Kind, record_event, record_rate_limited
-from .models import VerificationGate
+from .models import VerificationGate, VerificationSlot
 from .usernames import account_key, is_pseudonym, key_for_request
 
 
@@ -74,16 +75,12 @@ def is_frozen(username):
 
 
 def _locked_gate(username):
-    """Lock this username's gate row until the transaction ends (created if missing); return the
-    checks it has in flight, not counting reservations older than the reservation period."""
-    stale_before = timezone.now() - timedelta(seconds=settings.PORTAL_VERIFICATION_RESERVATION_SECONDS)
+    """Lock this username's gate row until the transaction ends (created if missing); return its
+    count of slots taken."""
 
     def lock():
         return sql.run(
-            "SELECT CASE WHEN last_reserved_at >= %s THEN in_flight ELSE 0 END FROM {gate} "
-            "WHERE username = %s{for_update}",
-            [sql.timestamp(stale_before), username],
-            gate=VerificationGate,
+            "SELECT in_flight FROM {gate} WHERE username = %s{for_update}", [username], gate=VerificationGate
         )
 
     row = lock()
@@ -94,34 +91,64 @@ def _locked_gate(username):
     return row[0]
 
 
+def _rows_changed(statement, params):
+    """Run one UPDATE or DELETE (security.sql's spelling) and return how many rows it changed."""
+    tables = {"gate": VerificationGate, "slot": VerificationSlot}
+    names = {name: connection.ops.quote_name(model._meta.db_table) for name, model in tables.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(statement.format(**names), params)
+        return cursor.rowcount
+
+
 def reserve_verification(username):
-    """Take one of the limit's slots for a password check; False when none is left.
+    """Take one of the limit's slots for a password check: its id, or None when none is left.
 
     `username` is the lockout key (normalized), as the gate and the failures are stored under it.
+    Each slot expires PORTAL_VERIFICATION_RESERVATION_SECONDS after it was taken, on its own: a
+    slot a killed worker left behind stops counting then, however busy the account is meanwhile.
     """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.PORTAL_VERIFICATION_RESERVATION_SECONDS)
     with transaction.atomic():
-        in_flight = _locked_gate(username)
+        taken = _locked_gate(username)
+        expired = taken and _rows_changed(
+            "DELETE FROM {slot} WHERE username = %s AND taken_at < %s", [username, sql.timestamp(stale_before)]
+        )
+        in_flight = taken - expired
         if _failures(username) + in_flight >= settings.PORTAL_FREEZE_AFTER_FAILURES:
-            return False
+            if expired:
+                sql.run(
+                    "UPDATE {gate} SET in_flight = %s WHERE username = %s", [in_flight, username], gate=VerificationGate
+                )
+            return None
+        (slot,) = sql.run(
+            "INSERT INTO {slot} (username, taken_at) VALUES (%s, %s) RETURNING id",
+            [username, sql.timestamp(now)],
+            slot=VerificationSlot,
+        )
         sql.run(
             "UPDATE {gate} SET in_flight = %s, last_reserved_at = %s WHERE username = %s",
-            [in_flight + 1, sql.timestamp(timezone.now()), username],
+            [in_flight + 1, sql.timestamp(now), username],
             gate=VerificationGate,
         )
-    return True
+    return slot
 
 
 def release_verification(request):
     """Give the slot back once the check's outcome is committed. Safe to call twice."""
-    username = getattr(request, "portal_reserved_username", None)
-    if username is None:
+    reserved = getattr(request, "portal_reserved_slot", None)
+    if reserved is None:
         return
-    request.portal_reserved_username = None
-    sql.run(
-        "UPDATE {gate} SET in_flight = in_flight - 1 WHERE username = %s AND in_flight > 0",
-        [username],
-        gate=VerificationGate,
-    )
+    request.portal_reserved_slot = None
+    username, slot = reserved
+    with transaction.atomic():
+        _locked_gate(username)  # the gate first, in the order every path takes them
+        if _rows_changed("DELETE FROM {slot} WHERE id = %s", [slot]):  # else it expired and was counted out
+            sql.run(
+                "UPDATE {gate} SET in_flight = in_flight - 1 WHERE username = %s AND in_flight > 0",
+                [username],
+                gate=VerificationGate,
+            )
 
 
 @contextmanager
@@ -163,10 +190,11 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
         # Frozen: refused on one read, without taking any lock (a flood on a frozen account is cheap).
         if _failures(username) >= settings.PORTAL_FREEZE_AFTER_FAILURES:
             return False
-        if not reserve_verification(username):
+        slot = reserve_verification(username)
+        if slot is None:
             request.portal_slots_busy = True  # not frozen: every slot is taken by checks under way
             return False
-        request.portal_reserved_username = username
+        request.portal_reserved_slot = (username, slot)
         return True
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
@@ -283,6 +311,7 @@ def unfreeze_account(*, member, reason, actor, request=None):
     if not is_frozen(username):
         return False
     AxesProxyHandler.reset_attempts(username=username)
+    sql.run("DELETE FROM {slot} WHERE username = %s", [username], slot=VerificationSlot)
     sql.run("UPDATE {gate} SET in_flight = 0 WHERE username = %s", [username], gate=VerificationGate)
     record_event(Kind.ACCOUNT_UNFROZEN, request=request, member=member, actor=actor, reason=reason)
     return True

@@ -90,14 +90,31 @@ class VerificationGate(models.Model):
 
     Locked with SELECT ... FOR UPDATE while a check is reserved, so that the failures already
     recorded plus the checks in flight never exceed the freeze limit, whatever the concurrency.
+    `in_flight` is the number of the username's VerificationSlot rows, changed only under this lock.
     """
 
     username = models.CharField(max_length=255, unique=True)
     in_flight = models.PositiveIntegerField(default=0)
+    # The username's latest reservation: a gate idle since the retention period is deleted.
     last_reserved_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
         return f"{self.username}: {self.in_flight} in flight"
+
+
+class VerificationSlot(models.Model):
+    """One password check under way, taken before the hasher runs and deleted once its outcome is
+    committed. A slot older than PORTAL_VERIFICATION_RESERVATION_SECONDS (its worker was killed,
+    or the database went away before the release) no longer counts, whatever else the account does."""
+
+    username = models.CharField(max_length=255)
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "taken_at"], name="verification_slot_age")]
+
+    def __str__(self):
+        return f"{self.username} since {self.taken_at:%H:%M:%S}"
 
 
 class SecurityAnswer(models.Model):

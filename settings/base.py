@@ -104,6 +104,14 @@ sqlite_options(DATABASES["default"])
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one Redis client per pool, not per call
+    # An unreachable or hung Redis costs a request at most this long (redis-py would wait forever).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("PORTAL_CACHE_CONNECT_TIMEOUT", default=0.25),
+        socket_timeout=env.float("PORTAL_CACHE_TIMEOUT", default=0.5),
+    )
+# After a cache error, each process counts on its own (security/throttle.py) and tries the cache
+# again this many seconds later, so a hung Redis costs one timeout per process per period.
+PORTAL_CACHE_RETRY_SECONDS = env.float("PORTAL_CACHE_RETRY_SECONDS", default=5)
 
 # Accounts and sign-in
 AUTH_USER_MODEL = "accounts.User"
@@ -214,7 +222,7 @@ AXES_VERBOSE = False
 # Successful sign-ins are in the audit log (sign_in_succeeded); axes' copy would be a second write.
 AXES_DISABLE_ACCESS_LOG = True
 # How long a reserved password check may stay unresolved (a crashed worker) before it is void.
-PORTAL_VERIFICATION_RESERVATION_SECONDS = 60
+PORTAL_VERIFICATION_RESERVATION_SECONDS = env.int("PORTAL_VERIFICATION_RESERVATION_SECONDS", default=60)
 
 # The audit chain's HMAC key (security/chain.py). Set it in production and keep it when rotating
 # SECRET_KEY; without it the chain cannot be verified.
