@@ -2,10 +2,9 @@
 
 from axes.helpers import get_client_user_agent
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
-from . import chain
+from . import chain, throttle
 from .addresses import client_ip
 from .models import SecurityEvent
 from .usernames import find_account, is_pseudonym, normalize, pseudonym
@@ -52,6 +51,7 @@ def record_rate_limited(kind, *, request, username="", member=None, reason="", s
     send again and again, and a flood of them must not become a flood of serialized audit writes.
     Returns the event, or None when this minute's refusal is already in the log.
     """
-    if not cache.add(f"refusal-audited:{kind}:{client_ip(request)}:{scope}", 1, timeout=REFUSAL_AUDIT_SECONDS):
+    # While the cache fails, once a minute per process (throttle.add_once): never a 500, never a flood.
+    if not throttle.add_once(f"refusal-audited:{kind}:{client_ip(request)}:{scope}", REFUSAL_AUDIT_SECONDS):
         return None
     return record_event(kind, request=request, username=username, member=member, reason=reason)
