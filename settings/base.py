@@ -33,6 +33,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "security.middleware.SecurityHeadersMiddleware",
+    # A database outage answers the 503 page (portal/outage.py). The three above never touch the
+    # database, so the page still carries their headers; everything below may.
+    "portal.outage.DatabaseOutageMiddleware",
     # A method, address or form that cannot be read is refused before the session or a view sees it.
     "security.request_checks.RequestChecksMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -190,6 +193,8 @@ PORTAL_RESET_TOTAL_FAILURE_LIMIT = env.int("PORTAL_RESET_TOTAL_FAILURE_LIMIT", d
 PORTAL_RESET_IP_FAILURE_LIMIT = env.int("PORTAL_RESET_IP_FAILURE_LIMIT", default=10)
 PORTAL_RESET_IP_FAILURE_WINDOW_SECONDS = env.int("PORTAL_RESET_IP_FAILURE_WINDOW_SECONDS", default=900)
 PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="1-800-555-0199")
+# While the database is unreachable, pages answer 503 with this Retry-After (about a restart or failover).
+PORTAL_DATABASE_RETRY_AFTER_SECONDS = env.int("PORTAL_DATABASE_RETRY_AFTER_SECONDS", default=30)
 
 # The five-strike freeze (django-axes). No cool-off: a frozen account stays frozen until unfrozen.
 PORTAL_FREEZE_AFTER_FAILURES = env.int("PORTAL_FREEZE_AFTER_FAILURES", default=5)
@@ -312,7 +317,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # A request answered with the outage page is logged once per outage, not with a traceback each.
+    "filters": {"without_database_outages": {"()": "portal.outage.WithoutDatabaseOutages"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["without_database_outages"]},
+    },
 }
 
 # axes.W006 warns that username-only lockout lets one address guess across many usernames.
