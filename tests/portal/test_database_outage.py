@@ -162,7 +162,7 @@ def test_it_answers_the_outage_page_when_an_existing_session_cannot_be_saved(mem
         lambda: sqlite_error("database is locked", sqlite3.SQLITE_BUSY),
         lambda: sqlite_error("unable to open database file", sqlite3.SQLITE_CANTOPEN),
     ],
-    ids=["refused", "shut down", "starting up", "no connection left", "connection failure", "closed", "busy", "cannot open"],
+    ids=["refused", "shut down", "starting up", "no slot", "connection failure", "closed", "busy", "cannot open"],
 )
 def test_it_treats_every_kind_of_unreachable_database_as_an_outage(member_client, error):
     with database_gone(error=error):
@@ -212,7 +212,7 @@ def test_it_logs_one_warning_when_an_outage_starts_and_one_line_when_it_ends(cli
         assert client.get("/").status_code == 200  # the database answers again
         assert client.get("/").status_code == 200
 
-    outage_lines = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "portal.outage"]
+    outage_lines = [(line.levelname, line.getMessage()) for line in caplog.records if line.name == "portal.outage"]
     assert len(outage_lines) == 2, outage_lines
     (started_level, started), (ended_level, ended) = outage_lines
     assert started_level == "WARNING" and "Database unavailable" in started and "Connection refused" in started
