@@ -1,0 +1,224 @@
+"""Audited events per second through record_event, beside plain inserts of the same rows.
+
+Run (PostgreSQL; a database bench_audit_<pid> is created for the run and dropped after it):
+
+    .venv/bin/python bench/audit_chain.py --database-url postgres://postgres@127.0.0.1:5432/postgres \\
+        [--threads 1,2,4,8,16] [--transactions 400]
+
+For each thread count, each thread runs N transactions of one event: first plain inserts of the
+same columns (SecurityEvent.objects.create), then record_event, the project's own function, with the
+in-process sealer running as it does in an app server. Prints events/s for both, the ratio against
+the 0.8 target at 16 threads, the time a record_event call took (p50, p99), how often a writer's
+statement was seen waiting on a lock (pg_stat_activity sampled every 2 ms), the sealing lag (the
+oldest unsealed event's age, sampled, and how long after the last commit everything was sealed),
+and verify_audit's verdict on the chain afterwards.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TARGET = 0.8
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+
+
+def admin_connection(url):
+    import psycopg
+
+    return psycopg.connect(urlsplit(url)._replace(path="/postgres").geturl(), autocommit=True)
+
+
+class Sampler(threading.Thread):
+    """Looks at the server from outside: writers waiting on locks, and the oldest unsealed event."""
+
+    def __init__(self, url, database):
+        super().__init__(daemon=True)
+        import psycopg
+
+        self.connection = psycopg.connect(urlsplit(url)._replace(path=f"/{database}").geturl(), autocommit=True)
+        self.database = database
+        self.stop = threading.Event()
+        self.samples = self.writer_waits = self.sealer_waits = 0
+        self.max_lag = 0.0
+
+    def run(self):
+        waits = (
+            "SELECT query FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
+            " AND pid <> pg_backend_pid()"
+        )
+        lag = "SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM security_securityevent WHERE sequence IS NULL"
+        n = 0
+        while not self.stop.is_set():
+            rows = self.connection.execute(waits, [self.database]).fetchall()
+            self.samples += 1
+            self.writer_waits += any("INSERT" in query for (query,) in rows)
+            self.sealer_waits += any("auditchainhead" in query for (query,) in rows)
+            n += 1
+            if n % 25 == 0:
+                (age,) = self.connection.execute(lag).fetchone()
+                self.max_lag = max(self.max_lag, float(age or 0))
+            time.sleep(0.002)
+        self.connection.close()
+
+
+def run_threads(threads, transactions, work):
+    from django.db import connection
+
+    barrier = threading.Barrier(threads + 1)
+    durations = []
+
+    def worker(index):
+        work(index, None)  # connect and warm up before the clock starts
+        barrier.wait()
+        mine = []
+        for n in range(transactions):
+            started = time.perf_counter()
+            work(index, n)
+            mine.append(time.perf_counter() - started)
+        durations.extend(mine)
+        connection.close()
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    return time.perf_counter() - started, durations
+
+
+def empty_log():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE security_securityevent, security_auditchainhead")
+
+
+def wait_until_sealed(timeout=60):
+    from security.models import SecurityEvent
+
+    started = time.perf_counter()
+    while SecurityEvent.objects.filter(sequence__isnull=True).exists():
+        if time.perf_counter() - started > timeout:
+            return None
+        time.sleep(0.001)
+    return time.perf_counter() - started
+
+
+def measure(url, database, thread_counts, transactions, with_sealer=True):
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    from accounts.models import User
+    from security import chain
+    from security.audit import Kind, record_event
+    from security.models import SecurityEvent
+
+    members = [User.objects.create(username=f"member{n:03d}") for n in range(max(thread_counts))]
+    requests = []
+    for n in range(max(thread_counts)):
+        request = RequestFactory().post("/accounts/login/", REMOTE_ADDR=f"10.0.0.{n + 1}", HTTP_USER_AGENT=USER_AGENT)
+        requests.append(request)
+
+    def plain(index, n):
+        with transaction.atomic():
+            SecurityEvent.objects.create(
+                kind=Kind.SIGN_IN_FAILED,
+                username=members[index].username,
+                member=members[index],
+                ip_address=f"10.0.0.{index + 1}",
+                user_agent=USER_AGENT,
+                reason="",
+                row_hash="0" * 64,
+            )
+
+    def chained(index, n):
+        with transaction.atomic():
+            record_event(Kind.SIGN_IN_FAILED, request=requests[index], member=members[index])
+
+    print(f"{transactions} transactions of one event per thread; target chained/plain >= {TARGET} at 16 threads.")
+    print(
+        f"{'threads':>7} {'plain/s':>9} {'chained/s':>10} {'ratio':>6}  {'call p50':>8} {'call p99':>8}"
+        f"  {'writer lock waits':>17}  {'max lag':>8} {'drain':>7}  chain"
+    )
+    results = {}
+    for threads in thread_counts:
+        empty_log()
+        plain_time, _ = run_threads(threads, transactions, plain)
+        empty_log()
+        sampler = Sampler(url, database)
+        sampler.start()
+        chained_time, durations = run_threads(threads, transactions, chained)
+        drain = wait_until_sealed() if with_sealer else None
+        sampler.stop.set()
+        sampler.join()
+        problem, checked, _ = chain.verify() if with_sealer else ("not sealed", 0, None)
+        total = threads * transactions
+        plain_rate, chained_rate = total / plain_time, total / chained_time
+        ratio = chained_rate / plain_rate
+        results[threads] = ratio
+        quantiles = statistics.quantiles(durations, n=100)
+        verdict = f"intact, {checked} rows" if problem is None and checked == total + threads else f"BROKEN: {problem}"
+        waits = f"{sampler.writer_waits}/{sampler.samples}"
+        drained = f"{drain * 1000:.0f} ms" if drain is not None else "never"
+        print(
+            f"{threads:>7} {plain_rate:>9.0f} {chained_rate:>10.0f} {ratio:>6.2f}  {quantiles[49] * 1000:>6.2f}ms"
+            f" {quantiles[98] * 1000:>6.2f}ms  {waits:>17}  {sampler.max_lag * 1000:>6.0f}ms {drained:>7}  {verdict}"
+        )
+        if sampler.sealer_waits:
+            print(f"        (the sealer was seen waiting for the chain head in {sampler.sealer_waits} samples)")
+    if 16 in results:
+        verdict = "PASS" if results[16] >= TARGET else "FAIL"
+        print(f"At 16 threads: chained/plain {results[16]:.2f} (target {TARGET}): {verdict}")
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--threads", default="1,2,4,8,16")
+    parser.add_argument("--transactions", type=int, default=400)
+    parser.add_argument(
+        "--without-sealer", action="store_true", help="The request path alone: events are left unsealed."
+    )
+    args = parser.parse_args()
+    if not args.database_url.startswith("postgres"):
+        parser.error("this benchmark needs PostgreSQL")
+    thread_counts = [int(n) for n in args.threads.split(",")]
+    database = f"bench_audit_{os.getpid()}"
+    with admin_connection(args.database_url) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "settings.dev",
+            "DATABASE_URL": urlsplit(args.database_url)._replace(path=f"/{database}").geturl(),
+            "DEBUG": "false",
+            "PORTAL_AUDIT_SEAL_IN_PROCESS": "false" if args.without_sealer else "true",
+        }
+    )
+    try:
+        import django
+        from django.core.management import call_command
+        from django.db import connections
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        print(f"Load before the run: {os.getloadavg()[0]:.2f} (1-minute average, {os.cpu_count()} CPUs)")
+        measure(args.database_url, database, thread_counts, args.transactions, with_sealer=not args.without_sealer)
+        print(f"Load after the run: {os.getloadavg()[0]:.2f}")
+        connections.close_all()
+    finally:
+        with admin_connection(args.database_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
