@@ -130,7 +130,7 @@ def test_it_answers_healthz_with_json_when_the_database_is_gone(client, member, 
     with database_gone():
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/json" and response["Retry-After"] == "30"
     assert json.loads(response.content)["database"] == "unavailable"
 
 
