@@ -51,13 +51,15 @@ class SecurityEvent(models.Model):
     kind = models.CharField(max_length=40, choices=Kind.choices)
     # The username exactly as typed (it may name no member), cut to the field's length.
     username = models.CharField(max_length=150, blank=True)
-    # PROTECT: deleting a member must never rewrite (and so break) the audit chain.
+    # PROTECT: deleting a member must never rewrite (and so break) the audit chain. No index of its
+    # own: event_member_id serves every lookup by member, and each index costs every sign-in's write.
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="security_events",
+        db_index=False,
     )
     # Who made the change when it was not the member: a staff member or an operator's login name.
     actor = models.CharField(max_length=150, blank=True)

@@ -1,9 +1,11 @@
 """Events are sealed into the chain after they commit: `sequence` stays empty until then.
 
 Every row already in the log was linked when it was written, so an existing chain is a sealed chain
-as it stands: nothing in it changes. The audit list's indexes end in id, which every row has.
+as it stands: nothing in it changes. The audit list's indexes end in id, which every row has; the member
+column's own index goes (event_member_id serves it), one index fewer for every event written.
 """
 
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
@@ -55,5 +57,17 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="securityevent",
             index=models.Index(fields=["ip_address", "id"], name="event_ip_id"),
+        ),
+        migrations.AlterField(
+            model_name="securityevent",
+            name="member",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="security_events",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]
