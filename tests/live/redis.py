@@ -13,6 +13,7 @@ log under the test's tmp_path, and is always killed on exit, paused or not.
 """
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -21,6 +22,11 @@ import time
 from pathlib import Path
 
 START_TIMEOUT = 10
+
+
+def _killed_with_parent():
+    """In the redis-server process: SIGKILL if the test run dies, which a paused server obeys too."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _free_port():
@@ -55,7 +61,9 @@ class TestRedis:
             *("--pidfile", str(self.workdir / "redis.pid"), "--dir", str(self.workdir)),
             *("--logfile", str(self.workdir / "redis.log"), "--save", "", "--appendonly", "no"),
         ]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=_killed_with_parent
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while self.command("PING") != "+PONG":
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -86,7 +94,7 @@ class TestRedis:
         assert self.command("CONFIG", "SET", "maxmemory", "1") == "+OK"
 
     def command(self, *words, timeout=1.0):
-        """Send one command in Redis' protocol; the first line of the answer, or None if none came."""
+        """Send one command in Redis' protocol; the answer's first line ("+OK", ":1"), or None if none came."""
         request = f"*{len(words)}\r\n" + "".join(f"${len(w.encode())}\r\n{w}\r\n" for w in words)
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as connection:
