@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import DatabaseError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, SecurityEvent
@@ -141,13 +141,18 @@ def seal_pending(*, wait: bool = False, batch_size: int = 1000) -> SealRun:
             with transaction.atomic():
                 head = locked_head(nowait=not wait)
                 after_id, full = _seal_batch(head, run, after_id=after_id, batch_size=batch_size)
-        except DatabaseError:
-            if wait or not connection.features.has_select_for_update_nowait:
+        except OperationalError as error:
+            if wait or not _lock_not_available(error):
                 raise
             run.busy = True
             return run
         if not full:
             return run
+
+
+def _lock_not_available(error: OperationalError) -> bool:
+    # PostgreSQL's lock_not_available, what NOWAIT raises; any other failure is a real one.
+    return getattr(error.__cause__, "sqlstate", None) == "55P03"
 
 
 class _Pending:

@@ -284,3 +284,44 @@ def test_it_leaves_nothing_half_sealed_when_the_sealer_is_killed(member, setting
     assert not AuditChainHead.objects.filter(sequence__gt=0).exists()
     assert chain.seal_pending().sealed == 4
     assert "intact: 4 rows verified" in run("verify_audit")[1]
+
+
+@pytest.fixture
+def head_held_elsewhere(settings):
+    """The chain head locked by another session (a purge, a sealer) until the test lets it go."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    settings.PORTAL_AUDIT_SEAL_IN_PROCESS = False
+    with transaction.atomic():
+        chain.locked_head()  # there, committed, as the migrations leave it
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                chain.locked_head()
+                held.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    yield release
+    release.set()
+    holder.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_records_a_sign_in_at_once_while_the_chain_head_is_held(member, head_held_elsewhere):
+    started = time.monotonic()
+    with transaction.atomic():
+        record_event(Kind.SIGN_IN_SUCCEEDED, member=member)
+    assert time.monotonic() - started < 1
+    busy = chain.seal_pending()
+    assert busy.busy and busy.sealed == 0 and sequences() == [None]
+
+    threading.Timer(0.2, head_held_elsewhere.set).start()
+    assert chain.seal_until_done().sealed == 1
+    assert sequences() == [1]
