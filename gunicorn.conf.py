@@ -111,8 +111,14 @@ def post_fork(server, worker):
 worker_class = "gthread"
 # Long enough for a slow sign-in under load, short enough to free a stuck worker.
 timeout = 30
+# On kill -HUP (a release) or SIGTERM, a worker stops accepting and finishes what it has; new
+# connections wait in the listen queue for the other or the new workers, so none is lost.
 graceful_timeout = 20
 keepalive = 5
+# Connections a worker takes on: its threads' worth being served and as many waiting or kept alive.
+# gthread's default (1000) lets one worker hoard queued requests that all die with it (kill -9, OOM);
+# beyond this they stay in the listen queue, where any live worker takes them.
+worker_connections = threads * 2
 # Headers and request lines: generous for real browsers, small enough to refuse abuse early.
 limit_request_line = 8190
 limit_request_fields = 100
