@@ -10,12 +10,14 @@ gunicorn servers (two workers of two threads each, gunicorn.conf.py's worker_con
   password-check slot it left behind stops counting after PORTAL_VERIFICATION_RESERVATION_SECONDS.
 """
 
+import contextlib
 import os
 import signal
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -42,6 +44,23 @@ def worker_pids(server):
     children = f"/proc/{server.process.pid}/task/{server.process.pid}/children"
     with open(children) as listing:
         return {int(pid) for pid in listing.read().split()}
+
+
+def requests_held(pid, port):
+    """Connections to `port` that the process `pid` has accepted and not closed (Linux /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    held = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+            held += local_port == port and state == "01" and inode in inodes  # 01: established
+    return held
 
 
 def replaced(server, old):
@@ -224,3 +243,27 @@ def test_it_loses_only_what_a_killed_worker_held_and_its_slots_expire(nginx, mem
     assert VerificationSlot.objects.count() == 0
     assert not AccessAttempt.objects.filter(username__in=members, failures_since_start__gt=0).exists()
     assert victim not in worker_pids(victim_server) and len(worker_pids(victim_server)) == WORKERS
+
+
+def test_it_sends_a_page_load_a_killed_worker_had_taken_to_the_other_server(nginx, members):
+    page_client = LiveClient(nginx, headers=ORIGIN)
+    assert page_client.sign_in(members[0], MEMBER_PASSWORD).status == 302
+    server = nginx.app_servers[0]
+    victim = min(worker_pids(server))
+    with Load(nginx, page_client.cookies, [], kinds=("page",) * 6) as pages:
+        # Frozen, the worker serves nothing more; killed once it holds a page load, that one is cut.
+        for _ in range(50):
+            os.kill(victim, signal.SIGSTOP)
+            time.sleep(0.2)
+            if requests_held(victim, server.port):
+                break
+            os.kill(victim, signal.SIGCONT)
+            time.sleep(0.1)
+        held = requests_held(victim, server.port)
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(2)
+
+    cut = [line for line in nginx.error_log.read_text().splitlines() if "[error]" in line and '"GET ' in line]
+    print(f"page loads held by the killed worker: {held}; cut and sent on by nginx: {len(cut)}; {dict(pages.statuses)}")
+    assert held >= 1 and len(cut) >= 1, "no page load was under way on the killed worker"
+    assert not pages.errors and set(pages.statuses) == {("page", 200)}, (pages.errors, pages.statuses)
