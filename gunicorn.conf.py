@@ -106,6 +106,13 @@ def post_fork(server, worker):
     if POOL == "sign-in":
         # Before the worker starts its threads, which inherit the priority (Linux's is per thread).
         os.setpriority(os.PRIO_PROCESS, 0, SIGN_IN_NICE)
+        if os.getsid(0) == server.pid:
+            # A pool in a session of its own (systemd, setsid) is its own autogroup, weighed by the group's nice.
+            try:
+                with open("/proc/self/autogroup", "w") as autogroup:
+                    autogroup.write(str(SIGN_IN_NICE))
+            except OSError:  # no autogroups here (not Linux, or the kernel's are off)
+                pass
 
 
 worker_class = "gthread"

@@ -2,8 +2,10 @@
 sign-in pool: every POST that checks or hashes a secret reaches a sign-in pool, everything else a
 page pool (which pool answered is read from the pools' own access logs)."""
 
+import os
 import secrets
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -126,7 +128,7 @@ def test_it_spreads_sign_ins_over_both_hosts_and_the_page_pools_honour_them(pool
 def test_it_runs_the_sign_in_pool_below_the_priority_of_the_page_pool(pools):
     def worker_nice_values(server):
         values = []
-        for pid in (child for child in _children(server.process.pid)):
+        for pid in _children(server.process.pid):
             with open(f"/proc/{pid}/stat") as stat:
                 values.append(int(stat.read().rsplit(")", 1)[1].split()[16]))  # field 19: nice
         return values
@@ -136,14 +138,28 @@ def test_it_runs_the_sign_in_pool_below_the_priority_of_the_page_pool(pools):
     assert [worker_nice_values(server) for server in sign_in] == [[10], [10]]
 
 
-def _children(parent):
-    import os
+def test_it_lowers_the_sign_in_pools_scheduling_group_too(pools):
+    # Each server here is a session of its own, so the kernel weighs it as one group against the others.
+    if not Path("/proc/self/autogroup").exists():
+        pytest.skip("this kernel has no autogroups")
 
+    def group_nice(server):
+        (worker,) = _children(server.process.pid)
+        return Path(f"/proc/{worker}/autogroup").read_text().split()[-1]
+
+    pages, sign_in = pools
+    assert [group_nice(server) for server in pages] == ["0", "0"]
+    assert [group_nice(server) for server in sign_in] == ["10", "10"]
+
+
+def _children(parent):
+    children = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as stat:
                     if int(stat.read().rsplit(")", 1)[1].split()[1]) == parent:
-                        yield int(entry)
+                        children.append(int(entry))
             except OSError:
                 continue
+    return children
