@@ -15,6 +15,7 @@ and verify_audit's verdict on the chain afterwards.
 """
 
 import argparse
+import collections
 import os
 import statistics
 import sys
@@ -45,27 +46,41 @@ class Sampler(threading.Thread):
         self.connection = psycopg.connect(urlsplit(url)._replace(path=f"/{database}").geturl(), autocommit=True)
         self.database = database
         self.stop = threading.Event()
-        self.samples = self.writer_waits = self.sealer_waits = 0
+        self.phase = None  # "plain" or "chained" while the writers run
+        self.samples = collections.Counter()
+        self.writer_waits = collections.Counter()  # (phase, wait_event) of a writer's INSERT seen waiting
+        self.sealer_waits = 0
         self.max_lag = 0.0
 
     def run(self):
         waits = (
-            "SELECT query FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
+            "SELECT query, wait_event FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
             " AND pid <> pg_backend_pid()"
         )
         lag = "SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM security_securityevent WHERE sequence IS NULL"
         n = 0
         while not self.stop.is_set():
+            phase = self.phase
+            if phase is None:
+                time.sleep(0.002)
+                continue
             rows = self.connection.execute(waits, [self.database]).fetchall()
-            self.samples += 1
-            self.writer_waits += any("INSERT" in query for (query,) in rows)
-            self.sealer_waits += any("auditchainhead" in query for (query,) in rows)
+            self.samples[phase] += 1
+            for event in {event for query, event in rows if query.startswith("INSERT")}:
+                self.writer_waits[phase, event] += 1
+            self.sealer_waits += any("auditchainhead" in query for query, _ in rows)
             n += 1
             if n % 25 == 0:
                 (age,) = self.connection.execute(lag).fetchone()
                 self.max_lag = max(self.max_lag, float(age or 0))
             time.sleep(0.002)
         self.connection.close()
+
+
+def waits_seen(sampler, phase):
+    """Samples in which a writer's INSERT waited on a lock, by kind, out of all samples of the phase."""
+    kinds = [f"{count} {event}" for (seen, event), count in sorted(sampler.writer_waits.items()) if seen == phase]
+    return f"{', '.join(kinds) or 0}/{sampler.samples[phase]}"
 
 
 def run_threads(threads, transactions, work):
@@ -113,7 +128,7 @@ def wait_until_sealed(timeout=60):
     return time.perf_counter() - started
 
 
-def measure(url, database, thread_counts, transactions, with_sealer=True):
+def measure(url, database, thread_counts, transactions, rounds=3, with_sealer=True):
     from django.db import transaction
     from django.test import RequestFactory
 
@@ -144,34 +159,50 @@ def measure(url, database, thread_counts, transactions, with_sealer=True):
         with transaction.atomic():
             record_event(Kind.SIGN_IN_FAILED, request=requests[index], member=members[index])
 
-    print(f"{transactions} transactions of one event per thread; target chained/plain >= {TARGET} at 16 threads.")
     print(
-        f"{'threads':>7} {'plain/s':>9} {'chained/s':>10} {'ratio':>6}  {'call p50':>8} {'call p99':>8}"
-        f"  {'writer lock waits':>17}  {'max lag':>8} {'drain':>7}  chain"
+        f"{transactions} transactions of one event per thread, {rounds} rounds of each;"
+        f" target chained/plain >= {TARGET} at 16 threads."
+    )
+    print(
+        f"{'threads':>7} {'plain/s':>9} {'chained/s':>10} {'ratio':>6}  {'plain p50':>8} {'call p50':>8}"
+        f" {'call p99':>8}  {'writer lock waits: chained | plain':>34}  {'max lag':>8} {'drain':>7}  chain"
     )
     results = {}
     for threads in thread_counts:
-        empty_log()
-        plain_time, _ = run_threads(threads, transactions, plain)
-        empty_log()
+        total = threads * transactions
+        plain_time = chained_time = 0.0
+        plain_calls, chained_calls, verdicts, drains = [], [], set(), []
         sampler = Sampler(url, database)
         sampler.start()
-        chained_time, durations = run_threads(threads, transactions, chained)
-        drain = wait_until_sealed() if with_sealer else None
+        # Plain and chained take turns, so a change in the machine's load falls on both alike.
+        for _ in range(rounds):
+            empty_log()
+            sampler.phase = "plain"
+            elapsed, durations = run_threads(threads, transactions, plain)
+            sampler.phase = None
+            plain_time, plain_calls = plain_time + elapsed, plain_calls + durations
+            empty_log()
+            sampler.phase = "chained"
+            elapsed, durations = run_threads(threads, transactions, chained)
+            chained_time, chained_calls = chained_time + elapsed, chained_calls + durations
+            sampler.phase = None
+            drains.append(wait_until_sealed() if with_sealer else None)
+            problem, checked, _ = chain.verify() if with_sealer else ("not sealed", 0, None)
+            intact = problem is None and checked == total + threads
+            verdicts.add(f"intact, {checked} rows" if intact else f"BROKEN: {problem}")
         sampler.stop.set()
         sampler.join()
-        problem, checked, _ = chain.verify() if with_sealer else ("not sealed", 0, None)
-        total = threads * transactions
-        plain_rate, chained_rate = total / plain_time, total / chained_time
+        plain_rate, chained_rate = rounds * total / plain_time, rounds * total / chained_time
         ratio = chained_rate / plain_rate
         results[threads] = ratio
-        quantiles = statistics.quantiles(durations, n=100)
-        verdict = f"intact, {checked} rows" if problem is None and checked == total + threads else f"BROKEN: {problem}"
-        waits = f"{sampler.writer_waits}/{sampler.samples}"
-        drained = f"{drain * 1000:.0f} ms" if drain is not None else "never"
+        plain_p50 = statistics.median(plain_calls) * 1000
+        quantiles = statistics.quantiles(chained_calls, n=100)
+        waits = f"{waits_seen(sampler, 'chained')} | {waits_seen(sampler, 'plain')}"
+        drained = f"{max(drains) * 1000:.0f} ms" if None not in drains else "never"
         print(
-            f"{threads:>7} {plain_rate:>9.0f} {chained_rate:>10.0f} {ratio:>6.2f}  {quantiles[49] * 1000:>6.2f}ms"
-            f" {quantiles[98] * 1000:>6.2f}ms  {waits:>17}  {sampler.max_lag * 1000:>6.0f}ms {drained:>7}  {verdict}"
+            f"{threads:>7} {plain_rate:>9.0f} {chained_rate:>10.0f} {ratio:>6.2f}  {plain_p50:>6.2f}ms"
+            f" {quantiles[49] * 1000:>6.2f}ms {quantiles[98] * 1000:>6.2f}ms  {waits:>34}"
+            f"  {sampler.max_lag * 1000:>6.0f}ms {drained:>7}  {'; '.join(sorted(verdicts))}"
         )
         if sampler.sealer_waits:
             print(f"        (the sealer was seen waiting for the chain head in {sampler.sealer_waits} samples)")
@@ -186,6 +217,7 @@ def main():
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--threads", default="1,2,4,8,16")
     parser.add_argument("--transactions", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--without-sealer", action="store_true", help="The request path alone: events are left unsealed."
     )
@@ -212,7 +244,14 @@ def main():
         django.setup()
         call_command("migrate", verbosity=0)
         print(f"Load before the run: {os.getloadavg()[0]:.2f} (1-minute average, {os.cpu_count()} CPUs)")
-        measure(args.database_url, database, thread_counts, args.transactions, with_sealer=not args.without_sealer)
+        measure(
+            args.database_url,
+            database,
+            thread_counts,
+            args.transactions,
+            rounds=args.rounds,
+            with_sealer=not args.without_sealer,
+        )
         print(f"Load after the run: {os.getloadavg()[0]:.2f}")
         connections.close_all()
     finally:

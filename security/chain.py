@@ -50,7 +50,7 @@ def _derived_key(purpose: str, secret: str) -> bytes:
 
 def _mac(purpose: str, message: str) -> str:
     key = _derived_key(purpose, settings.PORTAL_AUDIT_CHAIN_KEY)
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, message.encode(), "sha256").hex()
 
 
 def _fields(event) -> list:
@@ -66,17 +66,21 @@ def _fields(event) -> list:
     ]
 
 
-def _text(values: list) -> str:
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=str)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def row_hash(previous_hash: str, event) -> str:
-    return _mac("audit-chain", previous_hash + _text([event.sequence, *_fields(event)]))
+    return _row_hash(previous_hash, event.sequence, _ENCODER.encode(_fields(event)))
+
+
+def _row_hash(previous_hash: str, sequence: int, fields_text: str) -> str:
+    # The JSON of [sequence, *fields], built from the fields' own JSON, which the entry MAC has made.
+    return _mac("audit-chain", f"{previous_hash}[{sequence},{fields_text[1:]}")
 
 
 def entry_mac(event) -> str:
     """The HMAC an event carries in row_hash until it is sealed: it binds its fields, not its place."""
-    return _mac("audit-entry", _text(_fields(event)))
+    return _mac("audit-entry", _ENCODER.encode(_fields(event)))
 
 
 def head_seal(sequence: int, row_hash: str) -> str:
@@ -159,7 +163,6 @@ class _Pending:
     def __init__(self, row: tuple):
         self.id, self.created_at, self.kind, self.username, self.member_id = row[:5]
         self.actor, self.ip_address, self.user_agent, self.reason, self.row_hash = row[5:]
-        self.sequence: int | None = None
 
 
 def _seal_batch(head: AuditChainHead, run: SealRun, *, after_id: int, batch_size: int) -> tuple[int, bool]:
@@ -172,12 +175,12 @@ def _seal_batch(head: AuditChainHead, run: SealRun, *, after_id: int, batch_size
     sequence, previous = head.sequence, head.row_hash or GENESIS
     links = []
     for event in pending:
-        if not _same(event.row_hash, entry_mac(event)):
+        fields_text = _ENCODER.encode(_fields(event))
+        if not _same(event.row_hash, _mac("audit-entry", fields_text)):
             run.refused.append(event.id)
             continue
         sequence += 1
-        event.sequence = sequence
-        link = row_hash(previous, event)
+        link = _row_hash(previous, sequence, fields_text)
         links.append((event.id, sequence, previous, link, event.row_hash))
         previous = link
     if links:
@@ -219,6 +222,10 @@ def _write_links(links: list[tuple]) -> None:
         raise DatabaseError(f"sealed {written} of {len(links)} events: rows changed while being sealed")
 
 
+# After a wake, the sealer waits this long so that one seal takes the events of many requests.
+SEAL_GATHER_SECONDS = 0.01
+
+
 class _Sealer:
     """A thread in this process that seals events soon after they commit, off every request's path."""
 
@@ -241,6 +248,7 @@ class _Sealer:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            time.sleep(SEAL_GATHER_SECONDS)
             self._wake.clear()
             try:
                 seal_until_done()

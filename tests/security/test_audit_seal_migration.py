@@ -67,3 +67,21 @@ def test_it_keeps_a_chain_written_before_sealing_intact_and_seals_after_it(setti
         assert status != 0 and "at row 3: expected row 3 next, found row 4 (rows removed)" in message
     finally:
         migrate(None)
+
+
+def test_it_links_a_row_exactly_as_the_chain_did_before_sealing(member):
+    import hashlib
+    import hmac
+    import json
+
+    from django.conf import settings
+
+    event = record_event(Kind.SIGN_IN_FAILED, member=member, reason="naïve ünïcode")
+    chain.seal_pending()
+    event.refresh_from_db()
+    # The formula every row before migration 0013 was linked with, written out again here.
+    key = hashlib.sha256(f"audit-chain:{settings.PORTAL_AUDIT_CHAIN_KEY}".encode()).digest()
+    fields = [event.sequence, event.created_at.isoformat(timespec="microseconds"), event.kind, event.username]
+    fields += [event.member_id, event.actor, event.ip_address, event.user_agent, event.reason]
+    message = event.previous_hash + json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str)
+    assert event.row_hash == hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
