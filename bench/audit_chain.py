@@ -7,7 +7,8 @@ Run (PostgreSQL; a database bench_audit_<pid> is created for the run and dropped
 
 For each thread count, each thread runs N transactions of one event: first plain inserts of the
 same columns (SecurityEvent.objects.create), then record_event, the project's own function, with the
-in-process sealer running as it does in an app server. Prints events/s for both, the ratio against
+in-process sealer running as it does in an app server (or, with --sealer process, seal_audit --loop
+in a process of its own). Prints events/s for both, the ratio against
 the 0.8 target at 16 threads, the time a record_event call took (p50, p99), how often a writer's
 statement was seen waiting on a lock (pg_stat_activity sampled every 2 ms), the sealing lag (the
 oldest unsealed event's age, sampled, and how long after the last commit everything was sealed),
@@ -16,8 +17,10 @@ and verify_audit's verdict on the chain afterwards.
 
 import argparse
 import collections
+import itertools
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -143,9 +146,13 @@ def measure(url, database, thread_counts, transactions, rounds=3, with_sealer=Tr
         request = RequestFactory().post("/accounts/login/", REMOTE_ADDR=f"10.0.0.{n + 1}", HTTP_USER_AGENT=USER_AGENT)
         requests.append(request)
 
+    # Plain rows carry a place of their own (negative, unique), so no sealer ever reads them.
+    places = itertools.count(-1, -1)
+
     def plain(index, n):
         with transaction.atomic():
             SecurityEvent.objects.create(
+                sequence=next(places),
                 kind=Kind.SIGN_IN_FAILED,
                 username=members[index].username,
                 member=members[index],
@@ -219,7 +226,10 @@ def main():
     parser.add_argument("--transactions", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--without-sealer", action="store_true", help="The request path alone: events are left unsealed."
+        "--sealer",
+        choices=["thread", "process", "none"],
+        default="thread",
+        help="thread: the app's own (default); process: seal_audit --loop beside it; none: the request path alone.",
     )
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
@@ -233,7 +243,7 @@ def main():
             "DJANGO_SETTINGS_MODULE": "settings.dev",
             "DATABASE_URL": urlsplit(args.database_url)._replace(path=f"/{database}").geturl(),
             "DEBUG": "false",
-            "PORTAL_AUDIT_SEAL_IN_PROCESS": "false" if args.without_sealer else "true",
+            "PORTAL_AUDIT_SEAL_IN_PROCESS": "true" if args.sealer == "thread" else "false",
         }
     )
     try:
@@ -243,15 +253,25 @@ def main():
 
         django.setup()
         call_command("migrate", verbosity=0)
-        print(f"Load before the run: {os.getloadavg()[0]:.2f} (1-minute average, {os.cpu_count()} CPUs)")
+        sealer = None
+        if args.sealer == "process":
+            loop = [sys.executable, str(ROOT / "manage.py"), "seal_audit", "--loop", "--interval", "0.05"]
+            sealer = subprocess.Popen(loop, cwd=ROOT, stdout=subprocess.DEVNULL)
+        print(
+            f"Sealer: {args.sealer}. Load before the run: {os.getloadavg()[0]:.2f}"
+            f" (1-minute average, {os.cpu_count()} CPUs)"
+        )
         measure(
             args.database_url,
             database,
             thread_counts,
             args.transactions,
             rounds=args.rounds,
-            with_sealer=not args.without_sealer,
+            with_sealer=args.sealer != "none",
         )
+        if sealer is not None:
+            sealer.terminate()
+            sealer.wait(10)
         print(f"Load after the run: {os.getloadavg()[0]:.2f}")
         connections.close_all()
     finally:

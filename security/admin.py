@@ -35,7 +35,7 @@ def export_csv(modeladmin, request, queryset):
         Kind.AUDIT_EXPORTED, request=request, actor=request.user.get_username(), reason=f"{queryset.count()} events"
     )
     writer = csv.writer(Echo())
-    rows = queryset.order_by("sequence").values_list(*CSV_COLUMNS).iterator(chunk_size=5000)
+    rows = queryset.order_by("id").values_list(*CSV_COLUMNS).iterator(chunk_size=5000)
 
     def lines():
         yield writer.writerow(CSV_COLUMNS)
