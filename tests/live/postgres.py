@@ -38,7 +38,8 @@ class PostgresCluster:
             pytest.skip("pg_createcluster is not installed (Debian packages postgresql-common and postgresql)")
         self.version = newest_version()
         self.port = free_port()
-        self.name = f"{PREFIX}{self.port}"
+        # The test run's pid in the name: a run killed before its finalizer leaves a cluster the next run drops.
+        self.name = f"{PREFIX}{os.getpid()}_{self.port}"
         self.created = False
 
     def run(self, *command, timeout=COMMAND_TIMEOUT):
@@ -47,6 +48,7 @@ class PostgresCluster:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
 
     def __enter__(self):
+        self.drop_abandoned()
         self.created = True
         try:
             self.run(
@@ -64,6 +66,16 @@ class PostgresCluster:
             self.created = False
             with contextlib.suppress(RuntimeError, subprocess.SubprocessError):
                 self.run("pg_dropcluster", "--stop", self.version, self.name)
+
+    def drop_abandoned(self):
+        """Drop the test clusters of runs that are no longer alive."""
+        listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=60)
+        for line in listing.stdout.splitlines():
+            version, name = line.split()[:2]
+            owner = name.removeprefix(PREFIX).split("_")[0]
+            if name.startswith(PREFIX) and owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                with contextlib.suppress(RuntimeError, subprocess.SubprocessError):
+                    self.run("pg_dropcluster", "--stop", version, name)
 
     def stop(self):
         """Stop the server at once: connections are cut, new ones refused."""
