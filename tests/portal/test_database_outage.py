@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import sqlite3
+import time
 from contextlib import contextmanager
 
 import psycopg
@@ -231,3 +232,24 @@ def test_it_starts_a_new_episode_for_the_next_outage(member_client, caplog):
             assert member_client.get("/").status_code == 200
     levels = [record.levelname for record in caplog.records if record.name == "portal.outage"]
     assert levels == ["WARNING", "INFO", "WARNING", "INFO"]
+
+
+def test_it_keeps_requests_that_straddle_the_start_or_end_in_the_one_outage(caplog):
+    """Threads of one process: a query on a connection opened before the outage may still succeed,
+    and a request that began before the recovery may still fail after it."""
+    episode = outage._Episode()
+    with caplog.at_level(logging.INFO):
+        before_outage = time.monotonic()
+        time.sleep(0.01)
+        episode.failed("refused", began_at=time.monotonic())
+        episode.answered(began_at=before_outage)  # its connection outlived the server by a moment
+        assert episode.ongoing
+        before_recovery = time.monotonic()
+        time.sleep(0.01)
+        episode.answered(began_at=time.monotonic())
+        episode.failed("starting up", began_at=before_recovery)  # asked while the server was starting
+        assert not episode.ongoing
+        episode.failed("refused again", began_at=time.monotonic())  # a new outage
+    lines = [record.getMessage() for record in caplog.records if record.name == "portal.outage"]
+    assert len(lines) == 3 and "(refused)" in lines[0] and "available again" in lines[1]
+    assert "(refused again)" in lines[2]
