@@ -119,7 +119,7 @@ pid {self.prefix / "nginx.pid"};
 error_log {self.error_log} notice;
 
 events {{
-    worker_connections 64;
+    worker_connections 512;
 }}
 
 http {{

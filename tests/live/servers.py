@@ -136,14 +136,21 @@ class AppServers:
         return env
 
     def start(self, count=1, *, workers=1, threads=4, gunicorn_args=(), **env):
-        """Start `count` servers (each a gunicorn master with its workers) and wait until all answer."""
+        """Start `count` servers (each a gunicorn master with its workers) and wait until all answer.
+
+        With workers or threads None, gunicorn.conf.py sizes them as in production.
+        """
         started = []
+        sizing = [
+            *(("--workers", str(workers)) if workers is not None else ()),
+            *(("--threads", str(threads)) if threads is not None else ()),
+        ]
         for _ in range(count):
             port = free_port()
             log_path = self.workdir / f"gunicorn-{port}.log"
             command = [
                 *(sys.executable, "-m", "gunicorn", "portal.wsgi:application"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)),
+                *("--bind", f"127.0.0.1:{port}", *sizing),
                 *("--timeout", "30", "--graceful-timeout", "3", "--chdir", str(BASE_DIR)),
                 # Otherwise every master on the machine takes over the one ~/.gunicorn/gunicorn.ctl.
                 "--no-control-socket",
