@@ -218,3 +218,17 @@ def test_the_local_count_stays_bounded_in_memory(monkeypatch):
     for n in range(1000):
         counts.add_one(f"address-{n}", 60)
     assert len(counts._entries) <= 100 and counts.get("address-999") == 1
+
+
+def test_it_runs_the_reset_tool_and_its_address_limit_when_the_cache_is_down(client, member, settings, cache_down):
+    from security.models import ResetStrikes
+
+    from .reset_steps import RIGHT_ANSWERS, answer, start, state_of
+
+    settings.PORTAL_RESET_IP_FAILURE_LIMIT = 3
+    wrong = ["wrong one", "wrong two", "wrong three"]
+    statuses = [answer(client, state_of(start(client, f"name{n}")), wrong).status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 429]  # counted in this process
+    assert ResetStrikes.objects.filter(failures__gt=0).count() == 3
+    elsewhere = type(client)(REMOTE_ADDR="203.0.113.7")
+    assert answer(elsewhere, state_of(start(elsewhere, "alice")), RIGHT_ANSWERS).status_code == 302
