@@ -119,10 +119,14 @@ class AppServers:
         self.stop()
 
     def environment(self, extra):
+        from django.conf import settings as django_settings
+
         env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST")}
         env.update(
             DJANGO_SETTINGS_MODULE="tests.live.server_settings",
             SECRET_KEY=self.secret_key,
+            # The audit key of this test run, so what the servers chain or pseudonymise the tests can check.
+            PORTAL_AUDIT_CHAIN_KEY=django_settings.PORTAL_AUDIT_CHAIN_KEY,
             ALLOWED_HOSTS="127.0.0.1,localhost",
             DATABASE_URL=self.database_url,
             CACHE_URL=os.environ.get("CACHE_URL", "locmemcache://"),
@@ -135,7 +139,7 @@ class AppServers:
         env.update({name: str(value) for name, value in extra.items()})
         return env
 
-    def start(self, count=1, *, workers=1, threads=4, gunicorn_args=(), **env):
+    def start(self, count=1, *, workers=1, threads=4, gunicorn_args=(), start_timeout=START_TIMEOUT, **env):
         """Start `count` servers (each a gunicorn master with its workers) and wait until all answer.
 
         With workers or threads None, gunicorn.conf.py sizes them as in production.
@@ -170,7 +174,7 @@ class AppServers:
             server = AppServer("127.0.0.1", port, process, log_path)
             self.servers.append(server)
             started.append(server)
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + start_timeout
         for server in started:
             while not server.answers():
                 if server.process.poll() is not None:

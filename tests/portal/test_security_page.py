@@ -23,7 +23,7 @@ def test_healthz_reports_database_and_cache_without_details(client, db):
     assert response.status_code == 200 and response.json() == {"database": "ok", "cache": "ok"}
 
 
-def test_healthz_says_unavailable_when_the_cache_is_down(client, db, monkeypatch):
+def test_healthz_says_degraded_but_can_serve_when_the_cache_is_down(client, db, monkeypatch):
     from django.core.cache import cache
 
     def broken(*args, **kwargs):
@@ -31,4 +31,5 @@ def test_healthz_says_unavailable_when_the_cache_is_down(client, db, monkeypatch
 
     monkeypatch.setattr(cache, "set", broken)
     response = client.get("/healthz")
-    assert response.status_code == 503 and response.json() == {"database": "ok", "cache": "unavailable"}
+    # A load balancer keeps an app server whose cache is down: it still serves (docs/deploy.md).
+    assert response.status_code == 200 and response.json() == {"database": "ok", "cache": "degraded"}
