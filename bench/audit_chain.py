@@ -241,7 +241,8 @@ def main():
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "settings.dev",
-            "DATABASE_URL": urlsplit(args.database_url)._replace(path=f"/{database}").geturl(),
+            # Connections kept open as in production (settings/prod.py), the sealer's as the writers'.
+            "DATABASE_URL": urlsplit(args.database_url)._replace(path=f"/{database}", query="conn_max_age=60").geturl(),
             "DEBUG": "false",
             "PORTAL_AUDIT_SEAL_IN_PROCESS": "true" if args.sealer == "thread" else "false",
         }

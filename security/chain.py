@@ -223,7 +223,7 @@ def _write_links(links: list[tuple]) -> None:
 
 
 # After a wake, the sealer waits this long so that one seal takes the events of many requests.
-SEAL_GATHER_SECONDS = 0.01
+SEAL_GATHER_SECONDS = 0.05
 
 
 class _Sealer:
