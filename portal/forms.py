@@ -17,7 +17,7 @@ US_STATES = [
 ]  # fmt: skip
 
 
-# A value longer than this (or than its field's max_length) is too long to be anything we asked for.
+# A field without a max_length of its own shows no value longer than this back in the page.
 ECHO_LIMIT = 1000
 # An error message that quotes what was sent (an invalid choice) is cut to this length.
 ERROR_ECHO_LIMIT = 300

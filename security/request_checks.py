@@ -27,7 +27,7 @@ MAX_NEXT_LENGTH = 2048
 
 BAD_ADDRESS = "The web address contains characters that cannot be part of an address on this site."
 BAD_ENCODING = "The form was not sent as UTF-8 text, so it could not be read."
-TOO_LONG = "The web address is longer than this site accepts."
+TOO_LONG = "The web address is longer, or has more parts, than this site accepts."
 BAD_FORM = "The form could not be read: it was too large, had too many fields, or was incomplete."
 
 
@@ -50,7 +50,7 @@ class RequestChecksMiddleware:
         return response
 
 
-def method_not_allowed(request: HttpRequest, allowed) -> HttpResponse:
+def method_not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpResponse:
     response = render(request, "405.html", status=405)
     response["Allow"] = ", ".join(allowed)
     return response
@@ -65,7 +65,7 @@ def request_problem(request: HttpRequest) -> str | None:
     try:
         request.GET  # noqa: B018 - Django's own limit on the number of fields first
     except SuspiciousOperation:
-        return BAD_ADDRESS
+        return TOO_LONG
     if not _is_clean_form_text(_query_bytes(request), allow_nul=False):
         return BAD_ADDRESS
     if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
@@ -106,7 +106,7 @@ def _is_clean_form_text(raw: bytes, *, allow_nul: bool) -> bool:
     return allow_nul or not any("\x00" in name or "\x00" in value for name, value in pairs)
 
 
-def safe_next_path(request: HttpRequest, target) -> str:
+def safe_next_path(request: HttpRequest, target: object) -> str:
     """`target` as a path on this site to redirect to, or "" when it is anything else.
 
     Kept: "/a/path?with=query", or a full URL naming this host and an allowed scheme (reduced to its
