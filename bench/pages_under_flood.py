@@ -41,7 +41,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.signin import cpu_seconds, database_cpu_seconds, processes, server_cpu_seconds  # noqa: E402
+from bench.signin import cpu_seconds, processes  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 PAGES = ["/", "/claims/", "/id-card/", "/profile/"]
@@ -150,29 +150,52 @@ def machine_busy_seconds():
 
 
 class Meters:
-    """CPU seconds so far of each part of the topology, and of the whole machine (anything else too)."""
+    """CPU seconds of each part of the topology, and of the whole machine (anything else too)."""
 
     PARTS = ("page pools", "sign-in pools", "PostgreSQL", "nginx", "load generator", "machine")
 
     def __init__(self, pages, sign_in, nginx, database):
         self.pages, self.sign_in, self.nginx, self.database = pages, sign_in or [], nginx, database
 
+    def pids(self):
+        """The processes of each part now: PostgreSQL's backends come and go."""
+        children = {}
+        backends = []
+        for pid, parent, name in processes():
+            children.setdefault(parent, []).append(pid)
+            if name == "postgres":
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                        title = cmdline.read().decode(errors="replace")
+                except OSError:
+                    continue
+                if f" {self.database['NAME']} " in title:
+                    backends.append(pid)
+
+        def family(masters):
+            return [pid for master in masters for pid in (master, *children.get(master, []))]
+
+        return {
+            "page pools": family(server.process.pid for server in self.pages),
+            "sign-in pools": family(server.process.pid for server in self.sign_in),
+            "PostgreSQL": backends,
+            "nginx": family([self.nginx.process.pid]),
+        }
+
     def read(self):
-        nginx = self.nginx.process.pid
-        return dict(
-            zip(
-                self.PARTS,
-                (
-                    sum(server_cpu_seconds(server) for server in self.pages),
-                    sum(server_cpu_seconds(server) for server in self.sign_in),
-                    database_cpu_seconds(self.database),
-                    cpu_seconds([nginx, *(pid for pid, parent, _ in processes() if parent == nginx)]),
-                    time.process_time(),
-                    machine_busy_seconds(),
-                ),
-                strict=True,
-            )
-        )
+        """{part: {pid: CPU seconds}}, with this process and the machine as single entries."""
+        reading = {part: {pid: cpu_seconds([pid]) for pid in pids} for part, pids in self.pids().items()}
+        reading["load generator"] = {"self": time.process_time()}
+        reading["machine"] = {"all": machine_busy_seconds()}
+        return reading
+
+    @staticmethod
+    def used(before, after):
+        """CPU seconds of each part between two readings (a process that exited meanwhile is left out)."""
+        return {
+            part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items())
+            for part in Meters.PARTS
+        }
 
 
 class Load:
@@ -266,8 +289,8 @@ class Load:
             time.sleep(seconds)
         self.label = None
         self.measured_seconds[label] += time.perf_counter() - started
-        for part, seconds in self.meters.read().items():
-            self.cpu[label][part] += seconds - cpu[part]
+        for part, seconds in Meters.used(cpu, self.meters.read()).items():
+            self.cpu[label][part] += seconds
         if pool:
             pool.shutdown(wait=True)  # the flood's last answers arrive before the next slice starts
             time.sleep(0.3)
@@ -296,12 +319,12 @@ def run_setup(setup, *, workdir, database, page_members, flooded, args):
     setup_dir.mkdir()
     with AppServers(workdir=setup_dir, database=database) as servers:
         # workers and threads None: gunicorn.conf.py sizes each pool as in production.
-        pages = servers.start(2, workers=None, threads=None, gunicorn_args=("--keep-alive", "30"), **behind_nginx)
+        # A niced pool boots slowly on a busy machine.
+        sizing = {"workers": None, "threads": None, "start_timeout": 180}
+        pages = servers.start(2, gunicorn_args=("--keep-alive", "30"), **sizing, **behind_nginx)
         sign_in = None
         if setup.two_pools:
-            sign_in = servers.start(
-                2, workers=None, threads=None, PORTAL_POOL="sign-in", **behind_nginx, **setup.sign_in_env
-            )
+            sign_in = servers.start(2, PORTAL_POOL="sign-in", **sizing, **behind_nginx, **setup.sign_in_env)
         with Nginx(pages, sign_in_servers=sign_in, workdir=setup_dir) as nginx:
             load = Load(nginx, page_members, flooded, args.rate, Meters(pages, sign_in, nginx, database))
             load.run(args.seconds, args.rounds)

@@ -50,7 +50,8 @@ def app_servers(transactional_db, tmp_path):
 def pools(app_servers):
     """Two hosts' pools: (page servers, sign-in servers), started as gunicorn.conf.py sizes each."""
     pages = app_servers.start(2, workers=1, threads=2)
-    sign_in = app_servers.start(2, workers=1, threads=2, PORTAL_POOL="sign-in")
+    # A niced pool boots slowly on a busy machine.
+    sign_in = app_servers.start(2, workers=1, threads=2, PORTAL_POOL="sign-in", start_timeout=120)
     return pages, sign_in
 
 
