@@ -2,7 +2,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from security.chain import seal_pending
 
@@ -32,7 +32,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Sealing audit events every {interval:g} s; stop with SIGTERM or Ctrl-C.")
         try:
             while not stop.is_set():
-                self.report(seal_pending(wait=True), quiet=True)
+                try:
+                    self.report(seal_pending(wait=True), quiet=True)
+                except DatabaseError as error:
+                    # A database restart must not end the loop: the next round tries again.
+                    self.stderr.write(f"Sealing failed, trying again in {interval:g} s: {error}")
+                    connection.close()
                 close_old_connections()
                 stop.wait(interval)
         except KeyboardInterrupt:
