@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, close_old_connections, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, SecurityEvent
@@ -252,6 +252,11 @@ class _Sealer:
             self._wake.clear()
             try:
                 seal_until_done()
+            except (OperationalError, InterfaceError) as error:
+                # The database is away (the outage is logged once elsewhere): the next wake seals them.
+                logger.warning(
+                    "Sealing audit events waits for the database: %s", (str(error).splitlines() or [""])[0][:200]
+                )
             except Exception:
                 logger.exception("Sealing audit events failed; the next event or seal_audit seals them.")
             with self._lock:

@@ -40,7 +40,7 @@ def test_a_sign_in_whose_audit_event_fails_leaves_no_session(client, member, mon
     def broken(*args, **kwargs):
         raise RuntimeError("the audit log is unavailable")
 
-    monkeypatch.setattr(audit.chain, "append", broken)
+    monkeypatch.setattr(audit.chain, "entry_mac", broken)
     client.raise_request_exception = False
     response = sign_in(client, "alice", MEMBER_PASSWORD)
     assert response.status_code == 500
