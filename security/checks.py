@@ -144,3 +144,16 @@ def check_reset_limits(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_hash_queue(app_configs, **kwargs):
+    if settings.PORTAL_HASH_QUEUE_LIMIT < 1:
+        return [
+            Error(
+                "PORTAL_HASH_QUEUE_LIMIT must be at least 1: with no place to wait, every sign-in "
+                "would be refused as busy.",
+                id="security.E021",
+            )
+        ]
+    return []

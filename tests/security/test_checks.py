@@ -1,6 +1,6 @@
 import pytest
 
-from security.checks import check_freeze_policy, check_password_hashing, check_reset_limits
+from security.checks import check_freeze_policy, check_hash_queue, check_password_hashing, check_reset_limits
 
 
 def ids(errors):
@@ -46,3 +46,10 @@ def test_it_refuses_reset_limits_that_are_unbounded_or_unreachable(settings, per
 
 def test_it_accepts_the_shipped_reset_limits(settings):
     assert check_reset_limits(None) == []
+
+
+def test_it_refuses_a_hash_queue_with_no_place(settings):
+    settings.PORTAL_HASH_QUEUE_LIMIT = 0
+    assert ids(check_hash_queue(None)) == ["security.E021"]
+    settings.PORTAL_HASH_QUEUE_LIMIT = 1
+    assert check_hash_queue(None) == []
