@@ -46,6 +46,28 @@ def member(make_member):
     return make_member()
 
 
+@pytest.fixture
+def live_member(make_member):
+    """alice with the real Argon2id hashes (password and answers) that live servers verify; the test
+    settings would otherwise store fast ones."""
+    member = make_member()
+    member.password = make_password(MEMBER_PASSWORD, hasher="argon2")
+    member.save(update_fields=["password"])
+    for row, answer in zip(member.security_answers.order_by("position"), MEMBER_ANSWERS.values(), strict=True):
+        row.answer_hash = make_password(normalize_answer(answer), hasher="argon2")
+        row.save(update_fields=["answer_hash"])
+    return member
+
+
+@pytest.fixture
+def app_servers(transactional_db, tmp_path):
+    """Real gunicorn app servers on this run's database (tests/live); every one stopped at the end."""
+    from tests.live import AppServers
+
+    with AppServers(workdir=tmp_path) as servers:
+        yield servers
+
+
 def totp_code(device, at=None):
     """The code an authenticator app shows for `device` at time `at` (default: now)."""
     import time

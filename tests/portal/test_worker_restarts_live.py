@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from security.models import VerificationSlot
 from tests.conftest import MEMBER_PASSWORD
-from tests.live import AppServers, LiveClient, Nginx
+from tests.live import LiveClient, Nginx
 
 pytestmark = pytest.mark.live
 
@@ -74,12 +74,6 @@ def wait_until(condition, timeout, message):
     while not condition():
         assert time.monotonic() < deadline, message
         time.sleep(0.1)
-
-
-@pytest.fixture
-def app_servers(transactional_db, tmp_path):
-    with AppServers(workdir=tmp_path) as servers:
-        yield servers
 
 
 @pytest.fixture

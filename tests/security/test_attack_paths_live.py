@@ -10,13 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from security.models import ResetStrikes, SecurityEvent, VerificationGate
-from security.questions import normalize_answer
 from tests.conftest import MEMBER_ANSWERS, MEMBER_PASSWORD, totp_code
-from tests.live import AppServers, LiveClient, csrf_token
+from tests.live import LiveClient, csrf_token
 
 pytestmark = pytest.mark.live
 
@@ -28,20 +26,8 @@ CODE_STEP = "/accounts/password-reset/second-factor/"
 
 
 @pytest.fixture
-def app_servers(transactional_db, tmp_path):
-    with AppServers(workdir=tmp_path) as servers:
-        yield servers
-
-
-@pytest.fixture
-def member(make_member):
-    member = make_member()
-    member.password = make_password(MEMBER_PASSWORD, hasher="argon2")
-    member.save(update_fields=["password"])
-    for row, answer in zip(member.security_answers.order_by("position"), RIGHT, strict=True):
-        row.answer_hash = make_password(normalize_answer(answer), hasher="argon2")
-        row.save(update_fields=["answer_hash"])
-    return member
+def member(live_member):
+    return live_member
 
 
 def reset_questions(client, username="alice"):

@@ -6,11 +6,10 @@ from 127.0.0.1, the one trusted proxy. Without nginx, gunicorn stands in for its
 """
 
 import pytest
-from django.contrib.auth.hashers import make_password
 
 from security.models import MemberSession, SecurityEvent
 from tests.conftest import MEMBER_PASSWORD
-from tests.live import AppServers, LiveClient, Nginx
+from tests.live import LiveClient, Nginx
 
 pytestmark = pytest.mark.live
 
@@ -18,12 +17,6 @@ LIMIT = 5
 THROTTLED_TEXT = "too many failed sign-ins from your network"
 # What a browser sends with a form it posts: the page's own origin, as nginx forwards the host.
 ORIGIN = {"Origin": "https://127.0.0.1"}
-
-
-@pytest.fixture
-def app_servers(transactional_db, tmp_path):
-    with AppServers(workdir=tmp_path) as servers:
-        yield servers
 
 
 @pytest.fixture
@@ -50,12 +43,8 @@ def gunicorn_alone(app_servers):
 
 
 @pytest.fixture
-def member(make_member):
-    member = make_member()
-    # The real Argon2id hash the servers verify (test settings would otherwise use a fast one).
-    member.password = make_password(MEMBER_PASSWORD, hasher="argon2")
-    member.save(update_fields=["password"])
-    return member
+def member(live_member):
+    return live_member
 
 
 def addresses(kind):

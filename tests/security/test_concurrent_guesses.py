@@ -8,14 +8,13 @@ hash they compute (tests/live/counting_hasher.py). Server logs are kept in the t
 from collections import Counter
 
 import pytest
-from django.contrib.auth.hashers import make_password
 
 from accounts.forms import INVALID_SIGN_IN
 from security.models import SecurityEvent
 from security.usernames import pseudonym
 from tests.conftest import MEMBER_PASSWORD
 from tests.helpers import CSRF_INPUT
-from tests.live import AppServers, LiveClient, sign_in_all_at_once
+from tests.live import LiveClient, sign_in_all_at_once
 
 pytestmark = pytest.mark.live
 
@@ -26,24 +25,14 @@ GUESSES = [f"wrong guess {n}" for n in range(40)]
 STOCK_AXES = "axes.handlers.database.AxesDatabaseHandler"
 
 
-@pytest.fixture
-def app_servers(transactional_db, tmp_path):
-    with AppServers(workdir=tmp_path) as servers:
-        yield servers
-
-
 def start_two(app_servers, **env):
     # 2 servers x 2 workers x 4 threads: 16 guesses in flight at once, each past the freeze check.
     return app_servers.start(2, workers=2, threads=4, **env)
 
 
 @pytest.fixture
-def member(make_member):
-    member = make_member()
-    # The real Argon2id hash the servers verify (test settings would otherwise use a fast one).
-    member.password = make_password(MEMBER_PASSWORD, hasher="argon2")
-    member.save(update_fields=["password"])
-    return member
+def member(live_member):
+    return live_member
 
 
 def outcome(response):

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from accounts.forms import INVALID_SIGN_IN
 from security.models import VerificationGate, VerificationSlot
 from tests.conftest import MEMBER_PASSWORD
-from tests.live import AppServers, LiveClient
+from tests.live import LiveClient
 
 pytestmark = pytest.mark.live
 
@@ -38,12 +38,6 @@ def _time_limit():
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture
-def app_servers(transactional_db, tmp_path):
-    with AppServers(workdir=tmp_path) as servers:
-        yield servers
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.hashers import make_password
 
 from tests.conftest import MEMBER_PASSWORD
-from tests.live import AppServers, LiveClient, Nginx
+from tests.live import LiveClient, Nginx
 
 pytestmark = pytest.mark.live
 
@@ -41,12 +40,6 @@ PAGE_REQUESTS = [
 
 
 @pytest.fixture
-def app_servers(transactional_db, tmp_path):
-    with AppServers(workdir=tmp_path) as servers:
-        yield servers
-
-
-@pytest.fixture
 def pools(app_servers):
     """Two hosts' pools: (page servers, sign-in servers), started as gunicorn.conf.py sizes each."""
     pages = app_servers.start(2, workers=1, threads=2)
@@ -63,12 +56,8 @@ def nginx(pools, tmp_path):
 
 
 @pytest.fixture
-def member(make_member):
-    member = make_member()
-    # The real Argon2id hash the servers verify (test settings would otherwise use a fast one).
-    member.password = make_password(MEMBER_PASSWORD, hasher="argon2")
-    member.save(update_fields=["password"])
-    return member
+def member(live_member):
+    return live_member
 
 
 def answered_by(servers, marker, timeout=5):

@@ -3,9 +3,7 @@
 import re
 
 import pytest
-from django.contrib.auth.hashers import make_password
 
-from security.questions import normalize_answer
 from tests.conftest import MEMBER_ANSWERS, MEMBER_PASSWORD
 from tests.live import AppServers, LiveClient, csrf_token
 
@@ -19,15 +17,8 @@ def servers(transactional_db, tmp_path):
 
 
 @pytest.fixture
-def member(make_member):
-    member = make_member()
-    # The real Argon2id hash the servers verify (test settings would otherwise use a fast one).
-    member.password = make_password(MEMBER_PASSWORD, hasher="argon2")
-    member.save(update_fields=["password"])
-    for row, answer in zip(member.security_answers.order_by("position"), MEMBER_ANSWERS.values(), strict=True):
-        row.answer_hash = make_password(normalize_answer(answer), hasher="argon2")
-        row.save(update_fields=["answer_hash"])
-    return member
+def member(live_member):
+    return live_member
 
 
 def test_it_freezes_at_five_failures_split_across_both_servers(servers, member):
