@@ -22,7 +22,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -33,7 +32,7 @@ from django.utils import timezone
 from . import sessions, sql
 from .audit import Kind, record_event, record_rate_limited
 from .models import VerificationGate, VerificationSlot
-from .usernames import account_key, is_pseudonym, key_for_request
+from .usernames import account_key, find_account, key_for_request
 
 
 def lockout_username(request, credentials=None):
@@ -45,14 +44,6 @@ def lockout_username(request, credentials=None):
     source = credentials if credentials is not None else getattr(request, "POST", {})
     username = source.get("username")
     return None if username is None else key_for_request(request, str(username))
-
-
-def _member(key):
-    """The account a lockout key names, or None for a stand-in."""
-    if is_pseudonym(key):
-        return None
-    model = get_user_model()
-    return model._default_manager.filter(**{model.USERNAME_FIELD: key}).first()
 
 
 def _failures(key):
@@ -209,10 +200,10 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
                 busy = getattr(request, "portal_slots_busy", False)
                 kind = Kind.SIGN_IN_REFUSED_BUSY if busy else Kind.SIGN_IN_REFUSED_FROZEN
                 record_rate_limited(
-                    kind, request=request, username=username, member=_member(username), reason=door, scope=username
+                    kind, request=request, username=username, member=find_account(username), reason=door, scope=username
                 )
             return None
-        member = _member(username) if username else None
+        member = find_account(username) if username else None
         with transaction.atomic():
             if username:
                 # Locks in the order every path takes them: gate, failed attempts, audit head.

@@ -127,13 +127,14 @@ def _give_back_strike(key):
 
 def _record_failure(request, *, key, member, kind):
     """The strike stays. At the period's limit the reset locks for a while; at the total limit it
-    stays locked until staff unlock it. Either tells the member. `kind` None: already audited."""
+    stays locked until staff unlock it. Either tells the member. `kind` None: already audited.
+    Returns whether the reset is locked now (read under the row's lock, so no second query)."""
     with transaction.atomic():
         strikes = _strikes(key).select_for_update().get()
         if kind is not None:
             record_event(kind, request=request, username=key, member=member, reason="password reset")
         if strikes.held:
-            return
+            return True
         if strikes.total_failures >= settings.PORTAL_RESET_TOTAL_FAILURE_LIMIT:
             strikes.held = True
             strikes.save(update_fields=["held"])
@@ -147,6 +148,7 @@ def _record_failure(request, *, key, member, kind):
             record_event(Kind.RESET_LOCKED, request=request, username=key, member=member)
             if member is not None:
                 notices.reset_locked(member)
+        return strikes.held or (strikes.locked_until is not None and strikes.locked_until > timezone.now())
 
 
 def _under_limits(request, *, username, member, run):
@@ -168,8 +170,8 @@ def _under_limits(request, *, username, member, run):
         throttle.check_passed(request, throttle.RESET)
         return outcome
     throttle.check_failed(request, throttle.RESET)
-    _record_failure(request, key=key, member=member, kind=failed_kind)
-    return Outcome.LOCKED if is_locked(key) else Outcome.FAILED
+    locked = _record_failure(request, key=key, member=member, kind=failed_kind)
+    return Outcome.LOCKED if locked else Outcome.FAILED
 
 
 def check_answers(request, *, username, member, answers_match):

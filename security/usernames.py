@@ -27,10 +27,16 @@ def is_pseudonym(value: str) -> bool:
     return value.startswith(PSEUDONYM_PREFIX)
 
 
-def find_account(typed: str):
-    """The account a typed username names (any spelling of it), or None."""
+def _accounts_named(normalized: str):
     model = get_user_model()
-    return model._default_manager.filter(**{model.USERNAME_FIELD: normalize(typed)}).first()
+    return model._default_manager.filter(**{model.USERNAME_FIELD: normalized})
+
+
+def find_account(typed: str):
+    """The account a typed username (any spelling of it) or a lockout key names; None for a stand-in."""
+    if is_pseudonym(typed):
+        return None
+    return _accounts_named(normalize(typed)).first()
 
 
 def account_key(typed: str) -> str:
@@ -38,10 +44,7 @@ def account_key(typed: str) -> str:
     if is_pseudonym(typed):
         return typed
     normalized = normalize(typed)
-    model = get_user_model()
-    if model._default_manager.filter(**{model.USERNAME_FIELD: normalized}).exists():
-        return normalized
-    return pseudonym(normalized)
+    return normalized if _accounts_named(normalized).exists() else pseudonym(normalized)
 
 
 def key_for_request(request, typed: str) -> str:
