@@ -6,7 +6,6 @@ failure recorded), the per-address limit still refuses (each server counting alo
 says), /healthz keeps the servers in the pool, and the shared count is back once Redis is.
 """
 
-import signal
 import time
 
 import pytest
@@ -18,6 +17,7 @@ from security.models import SecurityEvent, VerificationSlot
 from tests.conftest import MEMBER_PASSWORD
 from tests.live import AppServers, LiveClient, Nginx
 from tests.live.redis import TestRedis
+from tests.live.time_limit import time_limit
 
 pytestmark = pytest.mark.live
 
@@ -33,14 +33,8 @@ SIGN_IN_BOUND_SECONDS = 3
 
 @pytest.fixture(autouse=True)
 def _time_limit():
-    def give_up(signum, frame):
-        raise TimeoutError(f"over {TEST_SECONDS} s: a fault held a request")
-
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.alarm(TEST_SECONDS)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with time_limit(TEST_SECONDS, "a fault held a request"):
+        yield
 
 
 @pytest.fixture

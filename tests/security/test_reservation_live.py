@@ -16,6 +16,7 @@ from accounts.forms import INVALID_SIGN_IN
 from security.models import VerificationGate, VerificationSlot
 from tests.conftest import MEMBER_PASSWORD
 from tests.live import LiveClient
+from tests.live.time_limit import time_limit
 
 pytestmark = pytest.mark.live
 
@@ -30,14 +31,8 @@ class SlowArgon2(Argon2PasswordHasher):
 
 @pytest.fixture(autouse=True)
 def _time_limit():
-    def give_up(signum, frame):
-        raise TimeoutError(f"over {TEST_SECONDS} s")
-
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.alarm(TEST_SECONDS)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with time_limit(TEST_SECONDS):
+        yield
 
 
 @pytest.fixture
