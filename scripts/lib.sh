@@ -14,7 +14,12 @@ ensure_venv() {
         "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
             || { say "Python 3.11 or newer is needed; $python is $("$python" --version 2>&1)."; return 1; }
         say "Creating the virtual environment in .venv"
-        "$python" -m venv "$VENV"
+        # A failed attempt leaves a .venv without pip that the next run would take as made.
+        "$python" -m venv "$VENV" || {
+            rm -rf "$VENV"
+            say "Could not create .venv: on Debian or Ubuntu, install python3-venv (apt install python3-venv) first."
+            return 1
+        }
     fi
     local stamp="$VENV/.requirements.sha256" wanted
     wanted="$(cat "$ROOT"/requirements/*.txt <("$PY" --version) | sha256sum | cut -d' ' -f1)"
