@@ -16,8 +16,9 @@ from security.audit import Kind, record_event
 from security.lockout import failure_count, freeze_account, frozen_usernames, unfreeze_account
 from security.models import MemberSession
 from security.pagination import EstimatedCountPaginator
+from security.usernames import normalize_username
 
-from .models import User, normalize_username
+from .models import User
 
 
 class ReasonForm(forms.Form):

@@ -1,10 +1,14 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from security import hashers, throttle
 from security.audit import Kind, record_rate_limited
+from security.forms import CurrentPasswordMixin, NewPasswordForm, current_password_field
 from security.lockout import verification
 
 INVALID_SIGN_IN = "The username or password is not correct. Check both and try again."
@@ -69,3 +73,13 @@ class SignInForm(AuthenticationForm):
             raise
         throttle.check_passed(self.request, throttle.SIGN_IN)
         return cleaned
+
+
+class ChangePasswordForm(CurrentPasswordMixin, NewPasswordForm):
+    """The member's own password change: the current password again, then the new one twice."""
+
+    current_password = current_password_field()
+    field_order = ["current_password", "new_password1", "new_password2"]
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, request.user, *args, **kwargs)

@@ -1,20 +1,9 @@
-import unicodedata
-
-from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import ASCIIUsernameValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Lower
-from django_otp.models import Device
 
-
-def normalize_username(username):
-    """The one spelling of a username used for lookup and lockout: NFKC, trimmed, lower case.
-
-    Sign-in and the freeze counter share it, so "Alice" and "ａｌｉｃｅ" are the same account and
-    cannot be used to get five more guesses each.
-    """
-    return unicodedata.normalize("NFKC", str(username)).strip().lower()
+from security.usernames import normalize_username
 
 
 class MemberManager(UserManager):
@@ -67,34 +56,5 @@ class User(AbstractUser):
         return not self.is_staff and (self.security_questions_set_at is None or self.must_choose_security_questions)
 
     @classmethod
-    def normalize_username(cls, username):
+    def normalize_username(cls, username: str) -> str:
         return normalize_username(username)
-
-
-class BackupCodeDevice(Device):
-    """A member's single-use backup codes for two-factor sign-in, kept only as hashes."""
-
-    code_hashes = models.JSONField(default=list)
-
-    class Meta(Device.Meta):
-        verbose_name = "backup codes"
-        verbose_name_plural = "backup codes"
-
-    def verify_token(self, token):
-        code = normalize_backup_code(token)
-        if not code:
-            return False
-        with transaction.atomic():
-            # Locked, so the same code used twice at once is accepted once.
-            locked = type(self).objects.select_for_update().get(pk=self.pk)
-            for index, encoded in enumerate(locked.code_hashes):
-                if check_password(code, encoded):
-                    del locked.code_hashes[index]
-                    locked.save(update_fields=["code_hashes"])
-                    self.code_hashes = locked.code_hashes
-                    return True
-        return False
-
-
-def normalize_backup_code(token):
-    return "".join(ch for ch in str(token).lower() if ch.isalnum())[:32]

@@ -8,8 +8,9 @@ from django.utils import timezone
 from security import notices
 from security.audit import Kind, record_event
 from security.questions import set_security_answers
+from security.usernames import normalize_username
 
-from .models import User, normalize_username
+from .models import User
 
 
 def create_member(*, username, email, password, first_name="", last_name="", actor):
@@ -47,10 +48,6 @@ def _create_account(*, username, email, password, first_name, last_name, actor, 
     member.save()
     record_event(Kind.MEMBER_CREATED, member=member, actor=actor)
     return member
-
-
-def find_member(username):
-    return User.objects.filter(username=normalize_username(username)).first()
 
 
 @transaction.atomic

@@ -18,9 +18,7 @@ from security.request_checks import safe_next_path
 Kind = SecurityEvent.Kind
 ACTIVITY_KINDS = [
     Kind.SIGN_IN_SUCCEEDED,
-    Kind.SIGN_IN_FAILED,
-    Kind.SECOND_FACTOR_FAILED,
-    Kind.SIGN_IN_REFUSED_FROZEN,
+    *SecurityEvent.FAILED_SIGN_IN_KINDS,
     Kind.ACCOUNT_FROZEN,
     Kind.ACCOUNT_UNFROZEN,
 ]

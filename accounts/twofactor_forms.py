@@ -1,26 +1,17 @@
-from django import forms
+"""The forms of the member's own two-factor pages: turning it on, new backup codes, turning it off."""
 
+from typing import Any
+
+from django import forms
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from security import twofactor
 from security.forms import BUSY, FROZEN_NOW, CurrentPasswordMixin, current_password_field
 from security.lockout import CodeCheck, counted_code_check
-
-from . import twofactor
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code from your authenticator app, or a backup code",
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
-    )
 
 
 class PasswordAgainForm(CurrentPasswordMixin, forms.Form):
     current_password = current_password_field()
-
-    def __init__(self, request, *args, **kwargs):
-        self.request = request
-        self.member = request.user
-        super().__init__(*args, **kwargs)
 
 
 class ConfirmDeviceForm(forms.Form):
@@ -30,11 +21,11 @@ class ConfirmDeviceForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    def __init__(self, device, *args, **kwargs):
+    def __init__(self, device: TOTPDevice, *args: Any, **kwargs: Any) -> None:
         self.device = device
         super().__init__(*args, **kwargs)
 
-    def clean_code(self):
+    def clean_code(self) -> str:
         code = self.cleaned_data["code"].replace(" ", "")
         if not self.device.verify_token(code):
             raise forms.ValidationError("That code does not match. Check the time on your phone and try again.")
@@ -48,7 +39,7 @@ class RemoveTwoFactorForm(PasswordAgainForm):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if "current_password" not in cleaned or not cleaned.get("code"):
             return cleaned

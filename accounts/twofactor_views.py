@@ -13,14 +13,13 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from security import sessions, throttle
+from security import sessions, throttle, twofactor
 from security.audit import Kind, record_rate_limited
-from security.forms import BUSY
+from security.forms import BUSY, CodeForm
 from security.lockout import verification
 from security.request_checks import safe_next_path
 
-from . import twofactor
-from .twofactor_forms import CodeForm, ConfirmDeviceForm, PasswordAgainForm, RemoveTwoFactorForm
+from .twofactor_forms import ConfirmDeviceForm, PasswordAgainForm, RemoveTwoFactorForm
 from .views import complete_sign_in, frozen_response
 
 SETUP_UNLOCKED_KEY = "two_factor_setup_unlocked_until"

@@ -3,24 +3,23 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
-from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from security import sessions
+from security import sessions, twofactor
 from security.audit import Kind, record_event
 from security.browsers import supported_browser_required
-from security.forms import ChangePasswordForm, ChooseQuestionsForm
+from security.forms import ChooseQuestionsForm
 from security.lockout import release_verification
 from security.request_checks import safe_next_path
 
-from . import services, twofactor
-from .forms import SignInForm
+from . import services
+from .forms import ChangePasswordForm, SignInForm
 
 SIGNED_OUT_REASONS = frozenset(sessions.END_KINDS)
 
@@ -91,24 +90,9 @@ def frozen_response(request, original_response=None, credentials=None):
         context = {"busy": True, "form": form, "next": _safe_next(request)}
         response = render(request, "accounts/login.html", context, status=429)
     else:
-        response = HttpResponse(_frozen_page(request), status=settings.AXES_HTTP_RESPONSE_CODE)
+        response = render(request, "accounts/login.html", {"frozen": True}, status=settings.AXES_HTTP_RESPONSE_CODE)
     response.is_lockout_page = True
     return response
-
-
-_frozen_pages = {}
-
-
-def _frozen_page(request):
-    """The frozen page has no form and nothing of the request in it, so it is rendered once per
-    policy and reused: a flood of refused attempts costs no template work."""
-    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
-        # A visitor who may have messages waiting gets a page made for them.
-        return render_to_string("accounts/login.html", {"frozen": True}, request)
-    key = (settings.PORTAL_FREEZE_AFTER_FAILURES, settings.PORTAL_SUPPORT_PHONE, settings.DEBUG)
-    if key not in _frozen_pages:
-        _frozen_pages[key] = render_to_string("accounts/login.html", {"frozen": True}, request)
-    return _frozen_pages[key]
 
 
 @require_POST

@@ -3,7 +3,6 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.forms.renderers import DjangoTemplates
 
 from accounts.models import User
 from security.forms import CurrentPasswordMixin, current_password_field
@@ -41,12 +40,6 @@ class NoOversizeEchoBoundField(forms.BoundField):
         limit = ERROR_ECHO_LIMIT
         shortened = [f"{message[:limit]}…" if len(message) > limit else message for message in errors]
         return self.form.error_class(shortened, renderer=self.form.renderer)
-
-
-class PortalFormRenderer(DjangoTemplates):
-    """FORM_RENDERER: Django's renderer, with fields that never write oversized input back into a page."""
-
-    bound_field_class = NoOversizeEchoBoundField
 
 
 class ErrorsDescribedMixin:
@@ -168,11 +161,6 @@ class ChangeEmailForm(ErrorsDescribedMixin, CurrentPasswordMixin, forms.Form):
         label="New email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     current_password = current_password_field()
-
-    def __init__(self, request, *args, **kwargs):
-        self.request = request
-        self.member = request.user
-        super().__init__(*args, **kwargs)
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"])

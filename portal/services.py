@@ -1,10 +1,8 @@
 """Changes the member makes in the member area. Each writes its audit event in the same transaction."""
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 
+from security import notices
 from security.audit import Kind, record_event
 
 from .models import ContactDetails
@@ -46,11 +44,4 @@ def change_email(*, member, email, request):
     member.email = email
     member.save(update_fields=["email"])
     record_event(Kind.EMAIL_CHANGED, request=request, member=member)
-    if old_email:
-        body = render_to_string(
-            "portal/email/email_changed.txt", {"member": member, "support_phone": settings.PORTAL_SUPPORT_PHONE}
-        )
-        # Only once the change is committed, and never with a link that acts on the account.
-        transaction.on_commit(
-            lambda: send_mail("Your email address was changed", body, None, [old_email], fail_silently=True)
-        )
+    notices.email_changed(member, previous_email=old_email)

@@ -1,18 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django_otp.admin import OTPAdminSite
 
 from accounts.views import sign_out
 from security.admin_views import security_overview
 
 from . import views
 
-# The support site requires a session verified by a second factor (django-otp).
-admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "Member Portal support"
-admin.site.site_title = "Member Portal support"
-
+# admin.site is the support site (portal.admin.SupportSite, set in portal.apps.PortalAdminConfig).
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("portal.member_urls")),

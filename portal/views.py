@@ -21,7 +21,6 @@ from .benefits import plan_year_progress
 from .claims import claims_of
 from .coverage import enrollment_of
 
-Kind = SecurityEvent.Kind
 LATEST_CLAIMS = 5
 
 
@@ -31,7 +30,7 @@ def home(request):
     previous_sign_in = datetime.fromisoformat(previous) if previous else None
     failed_attempts = SecurityEvent.objects.filter(
         member=request.user,
-        kind__in=[Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN],
+        kind__in=SecurityEvent.FAILED_SIGN_IN_KINDS,
         created_at__gt=previous_sign_in or request.user.date_joined,
         created_at__lte=request.user.last_login,
     ).count()

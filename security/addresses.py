@@ -109,7 +109,7 @@ def resolve(remote_addr: str, forwarded_for: str) -> IPAddress | None:
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address as text (IPv4-mapped IPv6 as IPv4), or None if the peer has none."""
     store = getattr(request, "__dict__", {})
-    cached = store.get(_CACHED, _CACHED)
+    cached: str | None = store.get(_CACHED, _CACHED)
     if cached is not _CACHED:
         return cached
     meta = getattr(request, "META", {})

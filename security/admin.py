@@ -4,15 +4,14 @@ import csv
 import ipaddress
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import StreamingHttpResponse
-
-from accounts.models import User, normalize_username
 
 from .audit import Kind, record_event
 from .models import SecurityEvent
 from .pagination import EstimatedCountPaginator
-from .usernames import pseudonym
+from .usernames import normalize_username, pseudonym
 
 CSV_COLUMNS = ["sequence", "created_at", "kind", "username", "member_id", "actor", "ip_address", "user_agent", "reason"]
 
@@ -71,7 +70,8 @@ class SecurityEventAdmin(admin.ModelAdmin):
         except ValueError:
             # The member of that name, or the stand-in a name that is no account's is logged under
             # (security.usernames): both index lookups (no join in the filter).
-            member_id = User.objects.filter(username=normalize_username(term)).values_list("pk", flat=True).first()
+            members = get_user_model()._default_manager
+            member_id = members.filter(username=normalize_username(term)).values_list("pk", flat=True).first()
             if member_id is None:
                 return queryset.filter(username__in=[term, pseudonym(normalize_username(term))]), False
             return queryset.filter(Q(username=normalize_username(term)) | Q(member_id=member_id)), False

@@ -5,5 +5,5 @@ class SecurityConfig(AppConfig):
     name = "security"
     verbose_name = "Security"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)

@@ -1,13 +1,19 @@
 """Writing the security audit log. Call inside the transaction of the change being recorded."""
 
+from typing import TYPE_CHECKING
+
 from axes.helpers import get_client_user_agent
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 
 from . import chain, throttle
 from .addresses import client_ip
 from .models import SecurityEvent
 from .usernames import find_account, is_pseudonym, normalize, pseudonym
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
 
 Kind = SecurityEvent.Kind
 
@@ -15,7 +21,15 @@ Kind = SecurityEvent.Kind
 REFUSAL_AUDIT_SECONDS = 60
 
 
-def record_event(kind, *, request=None, username="", member=None, actor="", reason=""):
+def record_event(
+    kind: str,
+    *,
+    request: HttpRequest | None = None,
+    username: str | None = "",
+    member: "Member | None" = None,
+    actor: str = "",
+    reason: str = "",
+) -> SecurityEvent:
     if member is None and username and not is_pseudonym(username):
         member = find_account(username)
         if member is None:
@@ -44,7 +58,15 @@ def record_event(kind, *, request=None, username="", member=None, actor="", reas
     return event
 
 
-def record_rate_limited(kind, *, request, username="", member=None, reason="", scope=""):
+def record_rate_limited(
+    kind: str,
+    *,
+    request: HttpRequest,
+    username: str = "",
+    member: "Member | None" = None,
+    reason: str = "",
+    scope: str = "",
+) -> SecurityEvent | None:
     """Audit a refusal at most once a minute per address, kind and `scope` (e.g. the account).
 
     An outdated browser's page, a throttled address, a frozen account's attempt: each is cheap to

@@ -4,11 +4,14 @@ Only a browser we recognize and know to be too old is turned away. An unknown cl
 new browser) is let through: the server's TLS settings are what really shut out weak encryption.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
+from typing import Any, cast
 
 import ua_parser
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .audit import Kind, record_rate_limited
@@ -53,7 +56,7 @@ class Verdict:
 
 
 @lru_cache(maxsize=4096)
-def judge(user_agent):
+def judge(user_agent: str | None) -> Verdict:
     parsed = ua_parser.parse(user_agent or "").user_agent
     if parsed is None:
         return Verdict("Unknown browser", None, True)
@@ -64,21 +67,23 @@ def judge(user_agent):
     minimum = settings.PORTAL_MINIMUM_BROWSERS.get(family) if family else None
     if minimum is None or version is None:
         return Verdict(parsed.family, version, True)
-    return Verdict(family, version, version >= minimum)
+    return Verdict(cast(str, family), version, version >= minimum)  # a minimum is only set for a known family
 
 
-def supported_browsers():
+def supported_browsers() -> list[dict[str, Any]]:
     return [
         {"name": name, "minimum": minimum, "where": DOWNLOADS.get(name, "")}
         for name, minimum in settings.PORTAL_MINIMUM_BROWSERS.items()
     ]
 
 
-def supported_browser_required(view):
+def supported_browser_required(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
     """Show an outdated browser why it cannot go on, instead of a form that takes a secret."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         verdict = judge(request.headers.get("user-agent", ""))
         if not verdict.supported:
             reason = f"{verdict.name} {verdict.version or ''}".strip()

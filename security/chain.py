@@ -30,12 +30,31 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, SecurityEvent
+
+if TYPE_CHECKING:
+
+    class SealedEvent(Protocol):
+        """A sealed SecurityEvent as the verifier reads it: its place in the chain is set."""
+
+        sequence: int
+        previous_hash: str
+        row_hash: str
+        created_at: datetime
+        kind: str
+        username: str
+        member_id: int | None
+        actor: str
+        ip_address: str | None
+        user_agent: str
+        reason: str
+
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +72,7 @@ def _mac(purpose: str, message: str) -> str:
     return hmac.digest(key, message.encode(), "sha256").hex()
 
 
-def _fields(event) -> list:
+def _fields(event: "SecurityEvent | _Pending | SealedEvent") -> list[Any]:
     return [
         event.created_at.isoformat(timespec="microseconds"),
         event.kind,
@@ -69,7 +88,7 @@ def _fields(event) -> list:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def row_hash(previous_hash: str, event) -> str:
+def row_hash(previous_hash: str, event: "SealedEvent") -> str:
     return _row_hash(previous_hash, event.sequence, _ENCODER.encode(_fields(event)))
 
 
@@ -78,7 +97,7 @@ def _row_hash(previous_hash: str, sequence: int, fields_text: str) -> str:
     return _mac("audit-chain", f"{previous_hash}[{sequence},{fields_text[1:]}")
 
 
-def entry_mac(event) -> str:
+def entry_mac(event: "SecurityEvent | _Pending") -> str:
     """The HMAC an event carries in row_hash until it is sealed: it binds its fields, not its place."""
     return _mac("audit-entry", _ENCODER.encode(_fields(event)))
 
@@ -160,7 +179,7 @@ def _lock_not_available(error: OperationalError) -> bool:
 
 
 class _Pending:
-    def __init__(self, row: tuple):
+    def __init__(self, row: tuple[Any, ...]) -> None:
         self.id, self.created_at, self.kind, self.username, self.member_id = row[:5]
         self.actor, self.ip_address, self.user_agent, self.reason, self.row_hash = row[5:]
 
@@ -206,7 +225,7 @@ _LINK_ROW = (
 )
 
 
-def _write_links(links: list[tuple]) -> None:
+def _write_links(links: list[tuple[int, int, str, str, str]]) -> None:
     """One statement for the batch; each row only if it is still unsealed and unchanged since read."""
     events = connection.ops.quote_name(SecurityEvent._meta.db_table)
     with connection.cursor() as cursor:
@@ -229,7 +248,7 @@ SEAL_GATHER_SECONDS = 0.05
 class _Sealer:
     """A thread in this process that seals events soon after they commit, off every request's path."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._idle = threading.Event()
@@ -310,7 +329,7 @@ class Break:
     problem: str
     place: str = ""
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = self.place or (f"row {self.sequence}" if self.sequence is not None else "the end of the log")
         return f"{where}: {self.problem}"
 
@@ -321,7 +340,7 @@ class ChainBroken(Exception):
         self.broken = broken
 
 
-def _links(rows: Iterable, *, after_sequence: int, after_hash: str) -> Iterator:
+def _links(rows: "Iterable[SealedEvent]", *, after_sequence: int, after_hash: str) -> "Iterator[SealedEvent]":
     """Yield each row in turn while it links after the one before; raise ChainBroken at the first that does not."""
     expected_sequence, expected_previous = after_sequence + 1, after_hash
     for event in rows:
@@ -381,7 +400,7 @@ def _head_problem(head: AuditChainHead) -> Break | None:
     return None
 
 
-def _purge_event_problem(event: SecurityEvent, *, through: int) -> Break | None:
+def _purge_event_problem(event: "SealedEvent", *, through: int) -> Break | None:
     """Whether the event the checkpoint names is the audit_purged event that purged through its row."""
     if event.kind != SecurityEvent.Kind.AUDIT_PURGED:
         return Break(event.sequence, "the purge checkpoint names it as its purge, but it is no audit_purged event")
@@ -418,15 +437,21 @@ def verify(
     return problem, checked, end
 
 
-def checkpoint_of(head: AuditChainHead) -> tuple:
+def checkpoint_of(head: AuditChainHead) -> tuple[int, str, int, str]:
     return head.purged_through_sequence, head.purged_through_hash, head.purge_event_sequence, head.checkpoint_seal
 
 
-def _verify_against(head: AuditChainHead | None, progress, chunk_size: int, witness) -> tuple[Break | None, int]:
+def _verify_against(
+    head: AuditChainHead | None,
+    progress: Callable[[int], None] | None,
+    chunk_size: int,
+    witness: tuple[int, str] | None,
+) -> tuple[Break | None, int]:
     if head is None:
         if SecurityEvent.objects.exists():
             return Break(None, "it is missing", place="the chain head"), 0
         head = AuditChainHead(head_seal=head_seal(0, ""))  # a database no event was ever written to
+    problem: Break | str | None
     problem = _checkpoint_problem(head) or _head_problem(head)
     if problem is not None:
         return problem, 0
@@ -437,8 +462,9 @@ def _verify_against(head: AuditChainHead | None, progress, chunk_size: int, witn
         problem = f"it is row {through}, but the witness gives that row another hash"
         return Break(None, problem, place="the purge checkpoint"), 0
     checked = 0
-    rows = (
-        SecurityEvent.objects.filter(sequence__lte=head.sequence).order_by("sequence").iterator(chunk_size=chunk_size)
+    rows = cast(  # sequence__lte matches no unsealed row (NULL): each has its place
+        "Iterator[SealedEvent]",
+        SecurityEvent.objects.filter(sequence__lte=head.sequence).order_by("sequence").iterator(chunk_size=chunk_size),
     )
     try:
         for event in _links(rows, after_sequence=through, after_hash=last_hash):
@@ -466,8 +492,8 @@ def _end_problem(
         return Break(None, f"{problem} (rows removed from the end)")
     if last_hash != (head.row_hash or GENESIS):
         return Break(head.sequence, "it is not the row the chain head names (rows replaced at the end)")
-    beyond = SecurityEvent.objects.filter(sequence__gt=head.sequence).order_by("sequence").values_list("sequence")
-    beyond = beyond.first()
+    later = SecurityEvent.objects.filter(sequence__gt=head.sequence).order_by("sequence").values_list("sequence")
+    beyond = cast("tuple[int] | None", later.first())  # sequence__gt matches no NULL
     # A row appended since commits with its head update, so a head read after it has reached it.
     latest = read_head()
     if beyond is not None and (latest is None or latest.sequence < beyond[0]):
@@ -494,7 +520,10 @@ def check_before_purge(head: AuditChainHead, *, through_sequence: int) -> Break 
     if problem is not None:
         return problem
     after_hash = head.purged_through_hash or GENESIS
-    rows = SecurityEvent.objects.filter(sequence__lte=through_sequence).order_by("sequence").iterator(chunk_size=10_000)
+    rows = cast(  # sequence__lte matches no unsealed row (NULL): each has its place
+        "Iterator[SealedEvent]",
+        SecurityEvent.objects.filter(sequence__lte=through_sequence).order_by("sequence").iterator(chunk_size=10_000),
+    )
     try:
         for _ in _links(rows, after_sequence=head.purged_through_sequence, after_hash=after_hash):
             pass

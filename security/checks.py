@@ -1,9 +1,12 @@
 """System checks: refuse to run with a security policy weaker than the one we promise members."""
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .addresses import configured_entries, parse_network
 
@@ -12,8 +15,8 @@ OWASP_MIN_TIME_COST = 2
 
 
 @register(Tags.security)
-def check_password_hashing(app_configs, **kwargs):
-    errors = []
+def check_password_hashing(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     first = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
     if "Argon2" not in first:
         errors.append(Error("The first password hasher must be Argon2id.", id="security.E001"))
@@ -32,7 +35,7 @@ def check_password_hashing(app_configs, **kwargs):
 
 
 @register(Tags.security)
-def check_freeze_policy(app_configs, **kwargs):
+def check_freeze_policy(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     if (
         settings.AXES_FAILURE_LIMIT != settings.PORTAL_FREEZE_AFTER_FAILURES
         or settings.AXES_COOLOFF_TIME
@@ -49,7 +52,7 @@ def check_freeze_policy(app_configs, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def check_audit_chain_key(app_configs, **kwargs):
+def check_audit_chain_key(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     if settings.PORTAL_AUDIT_CHAIN_KEY == settings.SECRET_KEY:
         return [
             Warning(
@@ -67,8 +70,8 @@ OBSOLETE_PROXY_VARIABLES = ("PORTAL_TRUSTED_PROXY_COUNT", "FORWARDED_ALLOW_IPS")
 
 
 @register(Tags.security)
-def check_trusted_proxies(app_configs, **kwargs):
-    errors = []
+def check_trusted_proxies(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     networks = []
     for entry in configured_entries():
         try:
@@ -131,7 +134,7 @@ def check_trusted_proxies(app_configs, **kwargs):
 
 
 @register(Tags.security)
-def check_reset_limits(app_configs, **kwargs):
+def check_reset_limits(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """The reset tool's total bound is the one that holds for ever: it must be small and reachable."""
     total, per_period = settings.PORTAL_RESET_TOTAL_FAILURE_LIMIT, settings.PORTAL_RESET_FAILURE_LIMIT
     if not 1 <= per_period <= total <= 10:
@@ -147,7 +150,7 @@ def check_reset_limits(app_configs, **kwargs):
 
 
 @register(Tags.security)
-def check_hash_queue(app_configs, **kwargs):
+def check_hash_queue(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     if settings.PORTAL_HASH_QUEUE_LIMIT < 1:
         return [
             Error(

@@ -7,7 +7,7 @@ from geoip2fast import GeoIP2Fast
 
 
 @lru_cache(maxsize=2048)
-def describe_browser(user_agent):
+def describe_browser(user_agent: str | None) -> str:
     if not user_agent:
         return "Unknown browser"
     parsed = ua_parser.parse(user_agent)
@@ -20,12 +20,12 @@ def describe_browser(user_agent):
 
 
 @lru_cache(maxsize=1)
-def _geoip():
+def _geoip() -> GeoIP2Fast:
     return GeoIP2Fast(verbose=False)
 
 
 @lru_cache(maxsize=4096)
-def approximate_place(ip_address):
+def approximate_place(ip_address: str | None) -> str:
     """A country name for a public address; "Local network" for a private one."""
     if not ip_address:
         return "Unknown"

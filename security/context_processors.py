@@ -1,9 +1,12 @@
+from typing import Any
+
 from django.conf import settings
+from django.http import HttpRequest
 
 from . import sessions
 
 
-def security_policy(request):
+def security_policy(request: HttpRequest) -> dict[str, Any]:
     """The live policy values, so a page that describes the policy cannot disagree with it."""
     user = getattr(request, "user", None)
     idle_seconds_left = None

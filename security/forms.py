@@ -1,13 +1,15 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.validators import MaxLengthValidator
-
-from accounts.models import normalize_username
+from django.http import HttpRequest
 
 from .lockout import verification
 from .questions import QUESTION_COUNT, QUESTIONS, normalize_answer
+from .usernames import normalize_username
 
 ANSWER_MAX_LENGTH = 200
 
@@ -18,6 +20,11 @@ class CurrentPasswordMixin:
     The check goes through authenticate(), so wrong guesses count toward the same freeze as
     sign-in: a stolen session cannot be used to guess the password here.
     """
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        self.member = request.user
+        super().__init__(*args, **kwargs)
 
     def clean_current_password(self):
         password = self.cleaned_data["current_password"]
@@ -73,10 +80,8 @@ class ChooseQuestionsForm(CurrentPasswordMixin, forms.Form):
 
     current_password = current_password_field()
 
-    def __init__(self, request, *args, **kwargs):
-        self.request = request
-        self.member = request.user
-        super().__init__(*args, **kwargs)
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
         choices = [("", "Choose a question"), *QUESTIONS.items()]
         for n in range(1, QUESTION_COUNT + 1):
             self.fields[f"question_{n}"] = forms.ChoiceField(label=f"Question {n}", choices=choices)
@@ -118,6 +123,16 @@ class ChooseQuestionsForm(CurrentPasswordMixin, forms.Form):
         ]
 
 
+class CodeForm(forms.Form):
+    """The second factor, at sign-in and in the reset tool: an authenticator app's code or a backup code."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app, or a backup code",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )
+
+
 class ResetUsernameForm(forms.Form):
     username = forms.CharField(
         label="Username",
@@ -149,13 +164,3 @@ class NewPasswordForm(SetPasswordForm):
         for name in ("new_password1", "new_password2"):
             self.fields[name].max_length = settings.PORTAL_PASSWORD_MAX_LENGTH
             self.fields[name].validators.append(MaxLengthValidator(settings.PORTAL_PASSWORD_MAX_LENGTH))
-
-
-class ChangePasswordForm(CurrentPasswordMixin, NewPasswordForm):
-    current_password = current_password_field()
-    field_order = ["current_password", "new_password1", "new_password2"]
-
-    def __init__(self, request, *args, **kwargs):
-        self.request = request
-        self.member = request.user
-        super().__init__(request.user, *args, **kwargs)

@@ -13,9 +13,10 @@ only lockout parameter (security.E003).
 """
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
@@ -25,8 +26,8 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Sum
-from django.http import QueryDict
+from django.db.models import Max, QuerySet, Sum
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from . import sessions, sql
@@ -34,8 +35,18 @@ from .audit import Kind, record_event, record_rate_limited
 from .models import VerificationGate, VerificationSlot
 from .usernames import account_key, find_account, key_for_request
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
 
-def lockout_username(request, credentials=None):
+    class CountedRequest(HttpRequest):
+        """A request whose check the freeze counts: the attributes axes and this module set on it."""
+
+        axes_locked_out: bool
+        portal_slots_busy: bool
+        portal_reserved_slot: tuple[str, int] | None
+
+
+def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None = None) -> str | None:
     """AXES_USERNAME_CALLABLE: the account's username, or the keyed stand-in of a name that is none.
 
     Any spelling of an account's name counts under one key (so "Alice" and "ａｌｉｃｅ" share five
@@ -46,30 +57,34 @@ def lockout_username(request, credentials=None):
     return None if username is None else key_for_request(request, str(username))
 
 
-def _failures(key):
+def _failures(key: str) -> int:
     """Failed attempts recorded under this lockout key (a username already normalized)."""
-    (total,) = sql.run(
-        "SELECT COALESCE(SUM(failures_since_start), 0) FROM {attempts} WHERE username = %s",
-        [key],
-        attempts=AccessAttempt,
+    total: int
+    (total,) = cast(  # an aggregate: always one row
+        "tuple[int]",
+        sql.run(
+            "SELECT COALESCE(SUM(failures_since_start), 0) FROM {attempts} WHERE username = %s",
+            [key],
+            attempts=AccessAttempt,
+        ),
     )
     return total
 
 
-def failure_count(username):
+def failure_count(username: str) -> int:
     """Failed attempts recorded against this username (any spelling of it)."""
     return _failures(account_key(username))
 
 
-def is_frozen(username):
+def is_frozen(username: str) -> bool:
     return failure_count(username) >= settings.PORTAL_FREEZE_AFTER_FAILURES
 
 
-def _locked_gate(username):
+def _locked_gate(username: str) -> int:
     """Lock this username's gate row until the transaction ends (created if missing); return its
     count of slots taken."""
 
-    def lock():
+    def lock() -> tuple[int] | None:
         return sql.run(
             "SELECT in_flight FROM {gate} WHERE username = %s{for_update}", [username], gate=VerificationGate
         )
@@ -78,20 +93,21 @@ def _locked_gate(username):
     if row is None:
         # The username's first attempt. get_or_create copes with a concurrent first attempt.
         VerificationGate.objects.get_or_create(username=username)
-        row = lock()
+        row = cast("tuple[int]", lock())  # the row exists now
     return row[0]
 
 
-def _rows_changed(statement, params):
+def _rows_changed(statement: str, params: Sequence[Any]) -> int:
     """Run one UPDATE or DELETE (security.sql's spelling) and return how many rows it changed."""
     tables = {"gate": VerificationGate, "slot": VerificationSlot}
     names = {name: connection.ops.quote_name(model._meta.db_table) for name, model in tables.items()}
     with connection.cursor() as cursor:
         cursor.execute(statement.format(**names), params)
-        return cursor.rowcount
+        changed: int = cursor.rowcount
+        return changed
 
 
-def reserve_verification(username):
+def reserve_verification(username: str) -> int | None:
     """Take one of the limit's slots for a password check: its id, or None when none is left.
 
     `username` is the lockout key (normalized), as the gate and the failures are stored under it.
@@ -112,10 +128,14 @@ def reserve_verification(username):
                     "UPDATE {gate} SET in_flight = %s WHERE username = %s", [in_flight, username], gate=VerificationGate
                 )
             return None
-        (slot,) = sql.run(
-            "INSERT INTO {slot} (username, taken_at) VALUES (%s, %s) RETURNING id",
-            [username, sql.timestamp(now)],
-            slot=VerificationSlot,
+        slot: int
+        (slot,) = cast(  # RETURNING: the inserted row
+            "tuple[int]",
+            sql.run(
+                "INSERT INTO {slot} (username, taken_at) VALUES (%s, %s) RETURNING id",
+                [username, sql.timestamp(now)],
+                slot=VerificationSlot,
+            ),
         )
         sql.run(
             "UPDATE {gate} SET in_flight = %s, last_reserved_at = %s WHERE username = %s",
@@ -125,12 +145,12 @@ def reserve_verification(username):
     return slot
 
 
-def release_verification(request):
+def release_verification(request: HttpRequest) -> None:
     """Give the slot back once the check's outcome is committed. Safe to call twice."""
     reserved = getattr(request, "portal_reserved_slot", None)
     if reserved is None:
         return
-    request.portal_reserved_slot = None
+    cast("CountedRequest", request).portal_reserved_slot = None
     username, slot = reserved
     with transaction.atomic():
         _locked_gate(username)  # the gate first, in the order every path takes them
@@ -143,7 +163,7 @@ def release_verification(request):
 
 
 @contextmanager
-def verification(request, *, release_on_success=True):
+def verification(request: HttpRequest, *, release_on_success: bool = True) -> Iterator[None]:
     """Around authenticate(): give the slot back after an outcome, keep it after an error.
 
     If recording a failure fails, the slot stays taken until it goes stale, so a broken database
@@ -160,7 +180,7 @@ def verification(request, *, release_on_success=True):
 
 
 @contextmanager
-def _nothing_of_the_request_kept(request):
+def _nothing_of_the_request_kept(request: HttpRequest) -> Iterator[None]:
     """axes copies an attempt's query and form data into its record, masking only the fields it is
     told of; the portal keeps none of it (a mistyped code, or a password in the username box)."""
     kept = request.GET, request.POST
@@ -174,23 +194,28 @@ def _nothing_of_the_request_kept(request):
 class ReservingDatabaseHandler(AxesDatabaseHandler):
     """AXES_HANDLER: axes' database handler, with the slot reservation and the audit log."""
 
-    def is_allowed(self, request, credentials=None):
+    def is_allowed(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
         username = get_client_username(request, credentials)
         if not username or self.is_blacklisted(request, credentials) or self.is_whitelisted(request, credentials):
-            return super().is_allowed(request, credentials)
+            allowed: bool = super().is_allowed(request, credentials)
+            return allowed
         # Frozen: refused on one read, without taking any lock (a flood on a frozen account is cheap).
         if _failures(username) >= settings.PORTAL_FREEZE_AFTER_FAILURES:
             return False
         slot = reserve_verification(username)
         if slot is None:
-            request.portal_slots_busy = True  # not frozen: every slot is taken by checks under way
+            # Not frozen: every slot is taken by checks under way.
+            cast("CountedRequest", request).portal_slots_busy = True
             return False
-        request.portal_reserved_slot = (username, slot)
+        cast("CountedRequest", request).portal_reserved_slot = (username, slot)
         return True
 
-    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+    def user_login_failed(
+        self, sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
         if request is None:
-            return super().user_login_failed(sender, credentials, request, **kwargs)
+            super().user_login_failed(sender, credentials, request, **kwargs)
+            return None
         credentials = credentials or {}
         username = lockout_username(request, credentials)
         door = credentials.get(DOOR_KEY, "")
@@ -227,7 +252,7 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
         release_verification(request)
         return None
 
-    def user_logged_in(self, sender, request, user, **kwargs):
+    def user_logged_in(self, sender: Any, request: HttpRequest, user: "Member", **kwargs: Any) -> None:
         """Inside the sign-in's transaction: the count's reset and the slot's release commit together.
 
         axes' own handler would read the member's failures and delete them one by one, for the sake
@@ -253,7 +278,7 @@ class CodeCheck(enum.Enum):
     BUSY = "busy"  # not checked: every check the limit allows is under way; try again in a moment
 
 
-def counted_code_check(request, *, member, check: Callable[[], bool], door: str) -> CodeCheck:
+def counted_code_check(request: HttpRequest, *, member: "Member", check: Callable[[], bool], door: str) -> CodeCheck:
     """A second-factor check by another door than sign-in (the reset tool, turning two-factor off).
 
     Wrong codes are invalid sign-in attempts too: the check takes a slot under the account's freeze
@@ -272,7 +297,7 @@ def counted_code_check(request, *, member, check: Callable[[], bool], door: str)
 
 
 @transaction.atomic
-def freeze_account(*, member, reason, actor, request=None):
+def freeze_account(*, member: "Member", reason: str, actor: str, request: HttpRequest | None = None) -> bool:
     """Freeze as if the limit of failures had been reached, and end every session. False when it already was."""
     username = account_key(member.get_username())
     _locked_gate(username)
@@ -295,7 +320,7 @@ def freeze_account(*, member, reason, actor, request=None):
 
 
 @transaction.atomic
-def unfreeze_account(*, member, reason, actor, request=None):
+def unfreeze_account(*, member: "Member", reason: str, actor: str, request: HttpRequest | None = None) -> bool:
     """Clear the failures that froze the account. False when it was not frozen."""
     username = account_key(member.get_username())
     _locked_gate(username)
@@ -308,7 +333,7 @@ def unfreeze_account(*, member, reason, actor, request=None):
     return True
 
 
-def frozen_usernames():
+def frozen_usernames() -> "QuerySet[Any, dict[str, Any]]":
     """(username, failures, last attempt) for every username at or over the limit."""
     return (
         AccessAttempt.objects.values("username")

@@ -2,11 +2,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.shortcuts import redirect, resolve_url
 from django.utils.cache import add_never_cache_headers
-
-from accounts import twofactor
 
 from . import sessions
 
@@ -23,39 +20,6 @@ class NoStoreForMembersMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
-
-
-class AccountSetupMiddleware:
-    """Finish setting up the account before anything else: security questions, then two-factor.
-
-    A member without questions (or asked by support to renew them) chooses them first; staff, and
-    every member when PORTAL_REQUIRE_TWO_FACTOR is on, then turn on two-factor sign-in.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.user.is_authenticated or not getattr(view_func, "login_required", True):
-            return None
-        step = self._pending_step(request)
-        if step is not None and request.path not in step[1]:
-            return redirect(step[0])
-        return None
-
-    def _pending_step(self, request):
-        user = request.user
-        sign_out = reverse("accounts:logout")
-        if user.needs_security_questions:
-            return "accounts:choose_questions", {reverse("accounts:choose_questions"), sign_out}
-        if user.must_change_password:
-            return "accounts:change_password", {reverse("accounts:change_password"), sign_out}
-        if not user.is_verified() and twofactor.must_enroll(user):
-            return "accounts:two_factor_setup", {reverse("accounts:two_factor_setup"), sign_out}
-        return None
 
 
 class SessionPolicyMiddleware:
@@ -96,7 +60,7 @@ class SessionPolicyMiddleware:
         query = {"next": request.get_full_path()}
         if reason is not None:
             query["signed_out"] = reason
-        return redirect(f"{reverse('accounts:login')}?{urlencode(query)}")
+        return redirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode(query)}")
 
 
 def background_request(view_func):

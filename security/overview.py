@@ -6,13 +6,10 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from accounts.models import User
-
 from .lockout import frozen_usernames
 from .models import SecurityEvent
+from .usernames import usernames_of_accounts
 
-Kind = SecurityEvent.Kind
-FAILED = [Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN]
 HOURS = 7 * 24
 CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 840, 220, 40, 30
 
@@ -21,7 +18,9 @@ def failures_since(moment):
     """Failed sign-ins from `moment` on, found through the (kind, id) index: id grows with time
     (and is set before an event is sealed), so the first row at or after `moment` bounds the range."""
     first = SecurityEvent.objects.filter(created_at__gte=moment).order_by("created_at").values("id")[:1]
-    return SecurityEvent.objects.filter(kind__in=FAILED, id__gte=first, created_at__gte=moment)
+    return SecurityEvent.objects.filter(
+        kind__in=SecurityEvent.FAILED_SIGN_IN_KINDS, id__gte=first, created_at__gte=moment
+    )
 
 
 def failures_per_hour(now=None):
@@ -87,9 +86,7 @@ def overview():
     now = timezone.now()
     since = now - timedelta(days=7)
     frozen = list(frozen_usernames())
-    members = set(
-        User.objects.filter(username__in=[row["username"] for row in frozen]).values_list("username", flat=True)
-    )
+    members = usernames_of_accounts(row["username"] for row in frozen)
     return {
         "chart": chart(failures_per_hour(now)),
         "frozen": [{**row, "is_member": row["username"] in members} for row in frozen],

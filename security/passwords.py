@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
@@ -23,11 +24,14 @@ from django.core.exceptions import ValidationError
 
 from .models import PasswordHistory
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
+
 
 class NoReuseValidator:
     """Refuse any of the member's last PORTAL_PASSWORD_HISTORY passwords."""
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: "Member | None" = None) -> None:
         if user is None or user.pk is None:
             return
         recent = PasswordHistory.objects.filter(member=user)[: settings.PORTAL_PASSWORD_HISTORY]
@@ -40,7 +44,7 @@ class NoReuseValidator:
                 params={"count": settings.PORTAL_PASSWORD_HISTORY},
             )
 
-    def password_changed(self, password, user=None):
+    def password_changed(self, password: str, user: "Member | None" = None) -> None:
         # Django calls this once the new password is saved; user.password is already its hash.
         if user is None or user.pk is None:
             return
@@ -50,7 +54,7 @@ class NoReuseValidator:
         ]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return f"Your password cannot be one of your last {settings.PORTAL_PASSWORD_HISTORY} passwords."
 
 
@@ -77,16 +81,16 @@ class BreachedPasswordValidator:
     range API, told only the first 5 hex digits of the password's SHA-1.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.common = CommonPasswordValidator().passwords
 
-    def validate(self, password, user=None):
+    def validate(self, password: str, user: "Member | None" = None) -> None:
         normalized = normalize(password)
         # The network is asked only about passwords that the offline lists did not refuse already.
         if normalized in self.common or normalized in breached_corpus() or in_pwned_passwords(password):
             raise ValidationError(BREACHED_MESSAGE, code="password_breached")
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return "Your password cannot be one that has appeared in a data breach."
 
 

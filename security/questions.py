@@ -9,15 +9,21 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .audit import Kind, record_event
 from .models import SecurityAnswer
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
 
 # Facts a stranger cannot find on a social profile: no birthplaces, schools, pets or maiden names.
 QUESTIONS = {
@@ -39,13 +45,13 @@ QUESTION_COUNT = 3
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
 
 
-def normalize_answer(answer):
+def normalize_answer(answer: str) -> str:
     """One spelling of an answer: NFKC, case-folded, punctuation gone, spaces collapsed."""
     text = unicodedata.normalize("NFKC", answer).casefold()
     return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
-def decoy_questions(username):
+def decoy_questions(username: str) -> list[str]:
     """The questions an unknown username is asked: chosen stably from it with a keyed hash."""
     key = hashlib.sha256(f"decoy-questions:{settings.SECRET_KEY}".encode()).digest()
     remaining = sorted(QUESTIONS)
@@ -56,7 +62,7 @@ def decoy_questions(username):
     return chosen
 
 
-def questions_for(member, username):
+def questions_for(member: "Member | None", username: str) -> list[str]:
     """The member's own questions, or decoys when there is no such member or none are set."""
     if member is not None:
         own = list(member.security_answers.order_by("position").values_list("question", flat=True))
@@ -65,7 +71,7 @@ def questions_for(member, username):
     return decoy_questions(username)
 
 
-def answers_match(member, answers):
+def answers_match(member: "Member | None", answers: Iterable[str]) -> bool:
     """True when every answer matches. The cost is the same whether or not the member exists."""
     stored = list(member.security_answers.order_by("position")) if member is not None else []
     if len(stored) != QUESTION_COUNT:
@@ -79,7 +85,9 @@ def answers_match(member, answers):
 
 
 @transaction.atomic
-def set_security_answers(*, member, choices, request=None):
+def set_security_answers(
+    *, member: "Member", choices: Iterable[tuple[str, str]], request: HttpRequest | None = None
+) -> None:
     """Replace the member's questions with `choices`, a list of (question key, answer). Never for staff."""
     if member.is_staff:
         raise PermissionDenied("Staff accounts have no security questions; they recover through an operator.")

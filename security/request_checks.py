@@ -10,6 +10,8 @@ a broken multipart body). A NUL byte inside a form field is left to that field, 
 safe_next_path() turns a requested `next` into a path on this site, or "" for anything else.
 """
 
+from collections.abc import Callable
+from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
@@ -34,7 +36,7 @@ BAD_FORM = "The form could not be read: it was too large, had too many fields, o
 class RequestChecksMiddleware:
     """The first check of every request; see the module docstring for what it refuses and why."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -74,7 +76,7 @@ def request_problem(request: HttpRequest) -> str | None:
 
 
 def _query_bytes(request: HttpRequest) -> bytes:
-    query = request.META.get("QUERY_STRING", "")
+    query: str = request.META.get("QUERY_STRING", "")
     try:
         return query.encode("iso-8859-1")  # how WSGI and ASGI servers carry the raw bytes
     except UnicodeEncodeError:
@@ -82,7 +84,8 @@ def _query_bytes(request: HttpRequest) -> bytes:
 
 
 def _form_problem(request: HttpRequest) -> str | None:
-    charset = request.content_params.get("charset")
+    # Django sets content_params with content_type, which is a form's here.
+    charset = cast(dict[str, str], request.content_params).get("charset")
     if charset is not None and charset.strip().lower() != "utf-8":
         # Django ignores an unknown charset and refuses others only once a view reads the form.
         return BAD_ENCODING

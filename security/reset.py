@@ -8,13 +8,17 @@ atomic, conditional increment), so even simultaneous guesses get at most the lim
 
 import enum
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
+from django.contrib.auth.forms import SetPasswordForm
 from django.core import signing
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from . import notices, throttle
@@ -22,6 +26,11 @@ from .audit import Kind, record_event, record_rate_limited
 from .lockout import CodeCheck, counted_code_check, unfreeze_account
 from .models import ResetStrikes
 from .usernames import account_key, normalize
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
+
+    from .lockout import CountedRequest
 
 SALT = "security.reset"
 SESSION_KEY = "password_reset_state"
@@ -38,17 +47,17 @@ class ResetState:
     token: str
 
 
-def start(request, username):
+def start(request: HttpRequest, username: str) -> ResetState:
     return _issue(request, normalize(username), "answers")
 
 
-def _issue(request, username, step):
+def _issue(request: HttpRequest, username: str, step: str) -> ResetState:
     token = signing.dumps({"u": username, "s": step, "n": secrets.token_urlsafe(16)}, salt=SALT)
     request.session[SESSION_KEY] = token
     return ResetState(username=username, step=step, token=token)
 
 
-def current(request, step, token=None):
+def current(request: HttpRequest, step: str, token: str | None = None) -> ResetState:
     """The state for `step`, if the token (from the form, or the session on GET) is the live one."""
     live = request.session.get(SESSION_KEY)
     token = live if token is None else token
@@ -63,11 +72,11 @@ def current(request, step, token=None):
     return ResetState(username=data["u"], step=step, token=token)
 
 
-def finish(request):
+def finish(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
-def advance(request, state, step):
+def advance(request: HttpRequest, state: ResetState, step: str) -> ResetState:
     return _issue(request, state.username, step)
 
 
@@ -84,21 +93,21 @@ class Outcome(enum.Enum):
     BUSY = "busy"  # the account's freeze has every check it allows under way: try again in a moment
 
 
-def _strikes(key):
+def _strikes(key: str) -> QuerySet[ResetStrikes]:
     return ResetStrikes.objects.filter(username=key)
 
 
-def is_locked(username):
+def is_locked(username: str) -> bool:
     """Whether the reset is locked for this username, for a while or until staff unlock it."""
     return _strikes(account_key(username)).filter(Q(held=True) | Q(locked_until__gt=timezone.now())).exists()
 
 
-def is_held(username):
+def is_held(username: str) -> bool:
     """Whether the reset stays locked for this username until staff unlock it."""
     return _strikes(account_key(username)).filter(held=True).exists()
 
 
-def take_strike(key):
+def take_strike(key: str) -> bool:
     """Count a check before it runs (a conditional increment, so simultaneous checks cannot pass the
     limits); False when the reset is locked. A check that passes gives its strike back."""
     now = timezone.now()
@@ -119,13 +128,13 @@ def take_strike(key):
     return bool(taken)
 
 
-def _give_back_strike(key):
+def _give_back_strike(key: str) -> None:
     _strikes(key).filter(failures__gt=0, total_failures__gt=0).update(
         failures=F("failures") - 1, total_failures=F("total_failures") - 1
     )
 
 
-def _record_failure(request, *, key, member, kind):
+def _record_failure(request: HttpRequest, *, key: str, member: "Member | None", kind: str | None) -> bool:
     """The strike stays. At the period's limit the reset locks for a while; at the total limit it
     stays locked until staff unlock it. Either tells the member. `kind` None: already audited.
     Returns whether the reset is locked now (read under the row's lock, so no second query)."""
@@ -151,7 +160,13 @@ def _record_failure(request, *, key, member, kind):
         return strikes.held or (strikes.locked_until is not None and strikes.locked_until > timezone.now())
 
 
-def _under_limits(request, *, username, member, run):
+def _under_limits(
+    request: HttpRequest,
+    *,
+    username: str,
+    member: "Member | None",
+    run: Callable[[], tuple[Outcome, str | None]],
+) -> Outcome:
     """One check under the address's limit and the username's strikes, both taken before it runs.
 
     `run()` returns (Outcome, kind to audit a failure with, or None when it audited the failure itself).
@@ -174,10 +189,12 @@ def _under_limits(request, *, username, member, run):
     return Outcome.LOCKED if locked else Outcome.FAILED
 
 
-def check_answers(request, *, username, member, answers_match):
+def check_answers(
+    request: HttpRequest, *, username: str, member: "Member | None", answers_match: Callable[[], bool]
+) -> Outcome:
     """The answers step. `member` is None for a name that may not use the tool (unknown, inactive, staff)."""
 
-    def run():
+    def run() -> tuple[Outcome, str | None]:
         if answers_match():
             with transaction.atomic():
                 record_event(Kind.RESET_ANSWERS_PASSED, request=request, username=username, member=member)
@@ -187,15 +204,15 @@ def check_answers(request, *, username, member, answers_match):
     return _under_limits(request, username=username, member=member, run=run)
 
 
-def check_code(request, *, username, member, code_matches):
+def check_code(request: HttpRequest, *, username: str, member: "Member", code_matches: Callable[[], bool]) -> Outcome:
     """The code step (a member with two-factor sign-in). A wrong code is also an invalid sign-in
     attempt: it counts toward the account's five-strike freeze, unless the account is already frozen,
     which is what the reset is there to undo; then the reset's own strikes alone bound it."""
 
-    def run():
+    def run() -> tuple[Outcome, str | None]:
         counted = counted_code_check(request, member=member, check=code_matches, door="password reset")
         # If this code froze the account, that is recorded and told; the reset still answers with its own page.
-        request.axes_locked_out = False
+        cast("CountedRequest", request).axes_locked_out = False
         if counted is CodeCheck.BUSY:
             return Outcome.BUSY, None
         if counted is CodeCheck.REFUSED_FROZEN:
@@ -208,7 +225,7 @@ def check_code(request, *, username, member, code_matches):
 
 
 @transaction.atomic
-def set_new_password(request, *, member, form):
+def set_new_password(request: HttpRequest, *, member: "Member", form: "SetPasswordForm[Member]") -> None:
     """Set the password, unfreeze the account, and tell the member. Other sessions end with it."""
     member.password_changed_at = timezone.now()
     member.must_change_password = False
@@ -221,7 +238,7 @@ def set_new_password(request, *, member, form):
 
 
 @transaction.atomic
-def unlock(*, member, reason, actor, request=None):
+def unlock(*, member: "Member", reason: str, actor: str, request: HttpRequest | None = None) -> bool:
     """Staff or an operator unlock the reset tool for a member (after checking who is asking). False
     when it was not locked."""
     strikes = _strikes(account_key(member.get_username())).select_for_update().first()

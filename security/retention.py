@@ -1,6 +1,7 @@
 """Keeping the audit log and django-axes' logs only as long as the retention policy says."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, TypedDict, cast
 
 from axes.models import AccessFailureLog, AccessLog
 from django.db import transaction
@@ -8,10 +9,15 @@ from django.utils import timezone
 
 from . import chain
 from .audit import Kind, record_event
-from .models import MemberSession, SecurityEvent, VerificationGate
+from .models import AuditChainHead, MemberSession, SecurityEvent, VerificationGate
 
 
-def purge_counts(older_than_days):
+class LastPurged(TypedDict):
+    sequence: int
+    row_hash: str
+
+
+def purge_counts(older_than_days: int) -> tuple[datetime, dict[str, int]]:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     return cutoff, {
         "audit events": SecurityEvent.objects.filter(created_at__lt=cutoff).count(),
@@ -25,7 +31,7 @@ class PurgeConflict(Exception):
     """Another purge moved the checkpoint while this one was verifying its rows."""
 
 
-def purge(*, older_than_days, actor):
+def purge(*, older_than_days: int, actor: str) -> dict[str, int]:
     """Delete what is older than the cutoff. The chain stays verifiable from the oldest row kept.
 
     Audit rows go oldest first, up to the last one before the cutoff, so what remains is one
@@ -35,11 +41,12 @@ def purge(*, older_than_days, actor):
     """
     cutoff, counts = purge_counts(older_than_days)
     old_sealed = SecurityEvent.objects.filter(created_at__lt=cutoff, sequence__isnull=False)
-    last_purged = old_sealed.order_by("-sequence").values("sequence", "row_hash").first()
+    # Only sealed rows: their sequence is never NULL.
+    last_purged = cast("LastPurged | None", old_sealed.order_by("-sequence").values("sequence", "row_hash").first())
     verified_from = None
     if last_purged is not None:
         # Verified before the head is locked, outside the transaction: every sign-in waits for that lock.
-        head = chain.read_head() or chain.AuditChainHead()
+        head = chain.read_head() or AuditChainHead()
         problem = chain.check_before_purge(head, through_sequence=last_purged["sequence"])
         if problem is not None:
             raise chain.ChainBroken(problem)
@@ -48,7 +55,15 @@ def purge(*, older_than_days, actor):
 
 
 @transaction.atomic
-def _delete(cutoff, counts, last_purged, verified_from, *, reason, actor):
+def _delete(
+    cutoff: datetime,
+    counts: dict[str, int],
+    last_purged: LastPurged | None,
+    verified_from: tuple[Any, ...] | None,
+    *,
+    reason: str,
+    actor: str,
+) -> dict[str, int]:
     head = chain.locked_head()
     if last_purged is not None:
         if chain.checkpoint_of(head) != verified_from:
@@ -70,6 +85,6 @@ def _delete(cutoff, counts, last_purged, verified_from, *, reason, actor):
         chain.move_checkpoint(
             through_sequence=last_purged["sequence"],
             through_hash=last_purged["row_hash"],
-            purge_event_sequence=event.sequence,
+            purge_event_sequence=cast(int, event.sequence),  # sealed just above
         )
     return counts

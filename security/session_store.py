@@ -20,6 +20,7 @@ The same table and the same rows as django.contrib.sessions.backends.db; these t
 """
 
 from contextlib import nullcontext
+from typing import Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
@@ -35,28 +36,28 @@ LISTED_KEY = "policy_listed"
 
 
 class SessionStore(db.SessionStore):
-    def __init__(self, session_key=None):
+    def __init__(self, session_key: str | None = None) -> None:
         self._unwritten_key = False  # a key chosen by create(), its row not inserted yet
         self._written = False  # written by this request and not changed since
         super().__init__(session_key)
 
     @property
-    def modified(self):
+    def modified(self) -> bool:
         return self._modified
 
     @modified.setter
-    def modified(self, value):
+    def modified(self, value: bool) -> None:
         # Every change to the session's data sets modified (as Django's own code requires).
         self._modified = value
         if value:
             self._written = False
 
-    def _get_new_session_key(self):
+    def _get_new_session_key(self) -> str:
         return get_random_string(32, VALID_KEY_CHARS)
 
-    def create(self):
+    def create(self) -> None:
         """A new key for this session, keeping its data (read first, under the old key if any)."""
-        data = self._get_session()
+        data: dict[str, Any] = self._get_session()  # type: ignore[attr-defined]  # django-stubs leaves it out
         previous = self._session_key  # None when there was none, or its row had gone
         self._session_key = self._get_new_session_key()
         self._session_cache = data
@@ -65,10 +66,10 @@ class SessionStore(db.SessionStore):
         if previous is not None:
             self._rekey(previous)
 
-    def cycle_key(self):
+    def cycle_key(self) -> None:
         self.create()  # create() already keeps the data and retires the old key
 
-    def _rekey(self, previous):
+    def _rekey(self, previous: str) -> None:
         using = router.db_for_write(self.model)
         with transaction.atomic(using=using, savepoint=False):
             followed = (
@@ -81,7 +82,7 @@ class SessionStore(db.SessionStore):
             # Its listing was ended (perhaps by "end all sessions" at this very moment): it must not live on.
             self._session_cache = {}
 
-    def delete(self, session_key=None):
+    def delete(self, session_key: str | None = None) -> None:
         """Delete the session's row, and end its listing with it, in one transaction."""
         key = session_key or self.session_key
         if key is None:
@@ -93,7 +94,7 @@ class SessionStore(db.SessionStore):
                 ended_at=timezone.now(), end_reason="signed_out"
             )
 
-    def save(self, must_create=False):
+    def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             self.create()
         if self._unwritten_key or must_create:
@@ -103,10 +104,10 @@ class SessionStore(db.SessionStore):
         self._unwritten_key = False
         self._written = True
 
-    def _insert(self):
+    def _insert(self) -> None:
         """The new row (and a listing if it is signed in and has none): in the caller's transaction
         if there is one, else in one of its own."""
-        data = self._get_session(no_load=True)
+        data: dict[str, Any] = self._get_session(no_load=True)  # type: ignore[attr-defined]  # django-stubs leaves it out
         unlisted = SESSION_KEY in data and not data.get(LISTED_KEY)
         if unlisted:
             data[LISTED_KEY] = True

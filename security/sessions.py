@@ -14,20 +14,27 @@ a member's listed sessions ends all of them.
 import math
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, logout
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from .audit import Kind, client_ip, record_event
+from .addresses import client_ip
+from .audit import Kind, record_event
 from .models import MemberSession
 from .session_store import LISTED_KEY, SessionStore
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
 
-def now():
+
+def now() -> float:
     """The policy's clock (seconds since the epoch); tests replace it."""
     return time.time()
 
@@ -44,18 +51,18 @@ END_KINDS = {
 }
 
 
-def _moment(at):
+def _moment(at: float) -> datetime:
     return datetime.fromtimestamp(at, tz=UTC)
 
 
-def start(request, member):
+def start(request: HttpRequest, member: "Member") -> None:
     """Called right after login(): stamp the session and list it for the member."""
     at = now()
     session = request.session
     session[SIGNED_IN_KEY] = session[ACTIVE_KEY] = at
     session[LISTED_KEY] = True
     MemberSession.objects.create(
-        session_key=session.session_key,
+        session_key=cast(str, session.session_key),  # login() has given the session its key
         member=member,
         created_at=_moment(at),
         last_activity_at=_moment(at),
@@ -64,7 +71,7 @@ def start(request, member):
     )
 
 
-def stamps(request):
+def stamps(request: HttpRequest) -> tuple[float, float]:
     """(signed in at, last active at), stamping a session that has none (signed in before this policy)."""
     session = request.session
     if SIGNED_IN_KEY not in session or ACTIVE_KEY not in session:
@@ -73,7 +80,7 @@ def stamps(request):
     return session[SIGNED_IN_KEY], session[ACTIVE_KEY]
 
 
-def expired(signed_in, active, at):
+def expired(signed_in: float, active: float, at: float) -> str | None:
     """Which limit a session with these stamps has reached at `at`, if any: it ends at the limit."""
     if at - signed_in >= settings.PORTAL_SESSION_MAX_SECONDS:
         return "max_age"
@@ -82,14 +89,14 @@ def expired(signed_in, active, at):
     return None
 
 
-def expiry_reason(request, at):
+def expiry_reason(request: HttpRequest, at: float) -> str | None:
     reason = expired(*stamps(request), at)
     if reason is None and came_from_outside(request):
         return "returned"
     return reason
 
 
-def seconds_left(request, at):
+def seconds_left(request: HttpRequest, at: float) -> int:
     """Whole seconds until the session ends, rounded up, so a timer set to it fires once it is over.
 
     Rounded to the millisecond first: float noise in the stamps must not add a second.
@@ -99,7 +106,7 @@ def seconds_left(request, at):
     return max(0, math.ceil(round(left, 3)))
 
 
-def came_from_outside(request):
+def came_from_outside(request: HttpRequest) -> bool:
     """A top-level page load typed in, opened from a bookmark, or followed from another site."""
     if request.method not in ("GET", "HEAD"):
         return False  # a form post from another site is stopped by the CSRF check instead
@@ -115,12 +122,12 @@ def came_from_outside(request):
     return referer.netloc != request.get_host() or referer.scheme != request.scheme
 
 
-def is_listed(request):
+def is_listed(request: HttpRequest) -> bool:
     """False only for a session signed in before sessions were listed (the store lists every other)."""
     return bool(request.session.get(LISTED_KEY))
 
 
-def touch(request, at):
+def touch(request: HttpRequest, at: float) -> bool:
     """Record a page the member asked for, at most once per write interval.
 
     False when the write finds the listing ended: the session was ended while this request ran.
@@ -131,24 +138,24 @@ def touch(request, at):
     return True
 
 
-def keep_alive(request):
+def keep_alive(request: HttpRequest) -> None:
     """The member chose "Stay signed in": that counts as activity, whatever the interval."""
     stamps(request)
     _record_activity(request, now())
 
 
-def _record_activity(request, at):
+def _record_activity(request: HttpRequest, at: float) -> bool:
     request.session[ACTIVE_KEY] = at
     listed = MemberSession.objects.filter(session_key=request.session.session_key, ended_at__isnull=True)
     return bool(listed.update(last_activity_at=_moment(at)))
 
 
-def end_current(request, reason):
+def end_current(request: HttpRequest, reason: str) -> None:
     """End this request's session for a policy reason (a key of END_KINDS), and audit it."""
     _end_this(request, END_KINDS[reason], reason)
 
 
-def end_for_timer(request):
+def end_for_timer(request: HttpRequest) -> None:
     """The page's timer reached its deadline: this session ends now, and its request is no activity.
 
     At or over a limit that is the expiry; a moment before (the page's clock runs ahead of the
@@ -161,31 +168,32 @@ def end_for_timer(request):
         _end_this(request, Kind.SIGNED_OUT, "timer", note="by the page's inactivity timer")
 
 
-def end_unlisted(request):
+def end_unlisted(request: HttpRequest) -> None:
     """A session signed in before sessions were listed: "end all" cannot reach it, so it ends here."""
     _end_this(request, Kind.SESSION_ENDED, "unlisted", note="signed in before sessions were listed")
 
 
 @transaction.atomic
-def _end_this(request, kind, end_reason, note=""):
-    record_event(kind, request=request, member=request.user, reason=note)
+def _end_this(request: HttpRequest, kind: str, end_reason: str, note: str = "") -> None:
+    # Only a signed-in session is ended by the policy.
+    record_event(kind, request=request, member=cast("Member", request.user), reason=note)
     _mark_ended(request.session.session_key, end_reason)
     logout(request)
 
 
-def signed_out(request):
+def signed_out(request: HttpRequest) -> None:
     """The member signed out: the listed session ends with the real one."""
     _mark_ended(request.session.session_key, "signed_out")
 
 
-def _mark_ended(session_key, reason):
+def _mark_ended(session_key: str | None, reason: str) -> None:
     if session_key:
         MemberSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(
             ended_at=_moment(now()), end_reason=reason
         )
 
 
-def active_sessions(member):
+def active_sessions(member: "Member") -> QuerySet[MemberSession]:
     """The member's sessions that are live now, as each session's own record says: signed in as
     this member, with their current password, and within both limits."""
     at = now()
@@ -209,7 +217,7 @@ def active_sessions(member):
     return MemberSession.objects.filter(member=member, ended_at__isnull=True, session_key__in=live)
 
 
-def _is_live(data, member, hashes, at):
+def _is_live(data: dict[str, Any], member: "Member", hashes: list[str], at: float) -> bool:
     if data.get(SESSION_KEY) != str(member.pk):
         return False
     if not any(constant_time_compare(data.get(HASH_SESSION_KEY, ""), auth_hash) for auth_hash in hashes):
@@ -220,7 +228,14 @@ def _is_live(data, member, hashes, at):
 
 
 @transaction.atomic
-def end_sessions(*, member, sessions, request=None, actor="", reason=""):
+def end_sessions(
+    *,
+    member: "Member",
+    sessions: QuerySet[MemberSession],
+    request: HttpRequest | None = None,
+    actor: str = "",
+    reason: str = "",
+) -> int:
     """End the given sessions of a member, server side; returns how many were ended."""
     ended = _end_listed(sessions.filter(member=member))
     if ended:
@@ -229,7 +244,7 @@ def end_sessions(*, member, sessions, request=None, actor="", reason=""):
 
 
 @transaction.atomic
-def end_all_sessions(*, member, request=None, actor="", reason=""):
+def end_all_sessions(*, member: "Member", request: HttpRequest | None = None, actor: str = "", reason: str = "") -> int:
     """End every session of the member, this request's too if it is theirs; audited once.
 
     For the freeze (by failures, staff or an operator) as for support: call it inside the
@@ -240,7 +255,7 @@ def end_all_sessions(*, member, request=None, actor="", reason=""):
     ended = _end_listed(MemberSession.objects.filter(member=member))
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.pk == member.pk:
-        request.session.flush()  # its row is gone already: nothing of it may be saved again
+        cast(HttpRequest, request).session.flush()  # its row is gone already: nothing of it may be saved again
     if ended:
         record_event(
             Kind.SESSION_ENDED, request=request, member=member, actor=actor, reason=reason or f"all sessions ({ended})"
@@ -248,7 +263,7 @@ def end_all_sessions(*, member, request=None, actor="", reason=""):
     return ended
 
 
-def _end_listed(listed):
+def _end_listed(listed: QuerySet[MemberSession]) -> int:
     """End these listed sessions: the listing, then the sessions' rows. The listing is locked
     first, so a session whose key changes at the same moment cannot move out of reach."""
     rows = list(listed.filter(ended_at__isnull=True).select_for_update().values_list("pk", "session_key"))

@@ -4,10 +4,15 @@ Each is one statement on one indexed row. Written out, the SQL says exactly what
 costs less CPU than having the ORM build the same statement on every request.
 """
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 from django.db import connection
+from django.db.models import Model
 
 
-def run(statement, params=(), **tables):
+def run(statement: str, params: Sequence[Any] = (), **tables: type[Model]) -> tuple[Any, ...] | None:
     """Run one statement and return its first row (None when it returns none).
 
     `{name}` in the statement is the quoted table of the model passed as `name=Model`, and
@@ -21,6 +26,6 @@ def run(statement, params=(), **tables):
         return cursor.fetchone() if cursor.description else None
 
 
-def timestamp(moment):
+def timestamp(moment: datetime) -> Any:
     """A datetime as the database takes it in a parameter, as the ORM would pass it."""
     return connection.ops.adapt_datetimefield_value(moment)

@@ -19,20 +19,25 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 from .addresses import client_ip
 
 try:
     from redis.exceptions import RedisError
 except ImportError:  # no Redis client installed: the local-memory cache raises nothing of its own
-    RedisError = OSError
+    RedisError = OSError  # type: ignore[misc, assignment]  # a stand-in for the class redis would define
 
 # Whatever a cache call can raise when its server is gone, hung or refusing writes.
 CACHE_ERRORS = (RedisError, OSError)
+
+_T = TypeVar("_T")
 
 RESERVATIONS = "_portal_address_reservations"
 WARNING_SECONDS = 60
@@ -48,11 +53,13 @@ class Door:
 
     @property
     def limit(self) -> int:
-        return getattr(settings, self.limit_setting)
+        limit: int = getattr(settings, self.limit_setting)
+        return limit
 
     @property
     def window(self) -> int:
-        return getattr(settings, self.window_setting)
+        window: int = getattr(settings, self.window_setting)
+        return window
 
 
 SIGN_IN = Door("signin-failures", "PORTAL_IP_FAILURE_LIMIT", "PORTAL_IP_FAILURE_WINDOW_SECONDS")
@@ -64,12 +71,12 @@ class LocalCounts:
 
     MAX_KEYS = 50_000  # an outage's spray of addresses must not grow a worker without bound
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: dict[str, list] = {}  # key -> [value, expires at on the clock]
+        self._entries: dict[str, list[Any]] = {}  # key -> [value, expires at on the clock]
 
-    def _live(self, key: str, now: float):
+    def _live(self, key: str, now: float) -> list[Any] | None:
         entry = self._entries.get(key)
         if entry is not None and entry[1] <= now:
             del self._entries[key]
@@ -92,7 +99,8 @@ class LocalCounts:
                 self._make_room(now)
                 entry = self._entries[key] = [0, now + window]  # the window starts with the first count
             entry[0] += 1
-            return entry[0]
+            count: int = entry[0]
+            return count
 
     def give_back(self, key: str) -> None:
         with self._lock:
@@ -152,7 +160,7 @@ def reset_fallback() -> None:
     local_counts.clear()
 
 
-def _with_fallback(shared, local):
+def _with_fallback(shared: Callable[[], _T], local: Callable[[], _T]) -> tuple[_T, bool]:
     """(shared(), True) from the cache, or (local(), False) while the cache is failing."""
     if time.monotonic() >= _cache_retry_at:
         try:
@@ -169,13 +177,14 @@ def add_once(key: str, timeout: int) -> bool:
     return added
 
 
-def _key(request, door: Door) -> str:
+def _key(request: HttpRequest, door: Door) -> str:
     return f"{door.prefix}:{client_ip(request)}"
 
 
 def _add_one_shared(key: str, window: int) -> int:
     if hasattr(cache, "count_in_window"):  # Redis (portal.cache): one round trip
-        return cache.count_in_window(key, window)
+        count: int = cache.count_in_window(key, window)
+        return count
     # The window starts at the address's first count; add() is a no-op if it already has one.
     cache.add(key, 0, timeout=window)
     try:
@@ -201,14 +210,15 @@ def _give_back(key: str, shared: bool) -> None:
         cache_failed(error)
 
 
-def is_throttled(request, door: Door = SIGN_IN) -> bool:
+def is_throttled(request: HttpRequest, door: Door = SIGN_IN) -> bool:
     """Whether this address has used up its limit at `door` (failures and checks under way)."""
     key = _key(request, door)
+    count: int
     count, _ = _with_fallback(lambda: cache.get(key, 0), lambda: local_counts.get(key))
     return count >= door.limit
 
 
-def reserve(request, door: Door = SIGN_IN) -> bool:
+def reserve(request: HttpRequest, door: Door = SIGN_IN) -> bool:
     """Take a place for one check at `door`; False (nothing taken) when the address is at its limit."""
     key = _key(request, door)
     count, shared = _add_one(key, door.window)
@@ -219,14 +229,14 @@ def reserve(request, door: Door = SIGN_IN) -> bool:
     return True
 
 
-def check_passed(request, door: Door = SIGN_IN) -> None:
+def check_passed(request: HttpRequest, door: Door = SIGN_IN) -> None:
     """The request's check at `door` passed: its place is given back (where it was taken)."""
     reserved = request.__dict__.get(RESERVATIONS, {}).pop(door, None)
     if reserved is not None:
         _give_back(*reserved)
 
 
-def check_failed(request, door: Door = SIGN_IN) -> None:
+def check_failed(request: HttpRequest, door: Door = SIGN_IN) -> None:
     """A check failed: a reserved place stays as the failure; with none reserved, one is counted."""
     if request.__dict__.get(RESERVATIONS, {}).pop(door, None) is None:
         _add_one(_key(request, door), door.window)

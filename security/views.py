@@ -12,15 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import twofactor
-from accounts.services import find_member
-from accounts.twofactor_forms import CodeForm
-
-from . import reset
+from . import reset, twofactor
 from .audit import Kind, record_rate_limited
 from .browsers import supported_browser_required
-from .forms import BUSY, NewPasswordForm, ResetAnswersForm, ResetUsernameForm
+from .forms import BUSY, CodeForm, NewPasswordForm, ResetAnswersForm, ResetUsernameForm
 from .questions import answers_match, questions_for
+from .usernames import find_account
 
 ANSWERS_REFUSED = "Those answers do not match our records. Check them and try again."
 EXPIRED = "This password reset has expired or was already used. Please start again."
@@ -74,7 +71,7 @@ def start(request):
     form = ResetUsernameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        member = find_member(username)
+        member = find_account(username)
         record_rate_limited(Kind.RESET_STARTED, request=request, username=username, member=member)
         reset.start(request, username)
         return redirect("password_reset:answers")
@@ -88,7 +85,7 @@ def start(request):
 @supported_browser_required
 @reset_step("answers")
 def answers(request, state):
-    member = find_member(state.username)
+    member = find_account(state.username)
     eligible = _eligible(member)
     form = ResetAnswersForm(questions_for(eligible, state.username), request.POST or None)
     error = None
@@ -124,7 +121,7 @@ def answers(request, state):
 @reset_step("second_factor")
 def second_factor(request, state):
     """A reset must not bypass two-factor sign-in: an enrolled member gives a code (or a backup code)."""
-    member = _eligible(find_member(state.username))
+    member = _eligible(find_account(state.username))
     if member is None:  # cannot happen: such names never pass the answers step
         return _expired(request)
     form = CodeForm(request.POST or None)
@@ -155,7 +152,7 @@ def second_factor(request, state):
 @supported_browser_required
 @reset_step("password")
 def password(request, state):
-    member = _eligible(find_member(state.username))
+    member = _eligible(find_account(state.username))
     if member is None:  # cannot happen: such names never pass the answers step
         return _expired(request)
     form = NewPasswordForm(member, request.POST or None)

@@ -13,13 +13,15 @@ DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the support site (portal/admin.py) as its default site.
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # the widget templates, for FORM_RENDERER (it reads the project's templates)
     "axes",
     "csp",
     "django_otp",
@@ -48,7 +50,7 @@ MIDDLEWARE = [
     "security.middleware.SessionPolicyMiddleware",
     # Every page needs a signed-in member unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "security.middleware.AccountSetupMiddleware",
+    "accounts.middleware.AccountSetupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "security.middleware.NoStoreForMembersMiddleware",
@@ -56,8 +58,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Forms never write an oversized value back into a page (a megabyte "username" is not echoed).
-FORM_RENDERER = "portal.forms.PortalFormRenderer"
+# Every field through templates/forms/field.html; no oversized value is written back (a megabyte
+# "username" is not echoed).
+FORM_RENDERER = "portal.forms_rendering.SiteFormRenderer"
 # A longer query string is refused (400): gunicorn's limit_request_line lets no longer one through.
 PORTAL_MAX_QUERY_STRING_BYTES = 8192
 
@@ -124,7 +127,7 @@ AUTHENTICATION_BACKENDS = [
     # An unknown username still costs one full hash here, so timing does not reveal it.
     "django.contrib.auth.backends.ModelBackend",
     # The second step of a two-factor sign-in; only the pending-sign-in view calls it.
-    "accounts.twofactor.SecondFactorBackend",
+    "security.twofactor.SecondFactorBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"

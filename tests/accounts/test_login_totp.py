@@ -2,7 +2,7 @@ import time
 
 from django.contrib.auth import SESSION_KEY
 
-from accounts import twofactor
+from security import twofactor
 from security.models import SecurityEvent
 from tests.conftest import MEMBER_PASSWORD, totp_code
 from tests.helpers import event_kinds, sign_in

@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import twofactor
+from security import twofactor
 from security.models import SecurityEvent
 from tests.conftest import MEMBER_PASSWORD, totp_code
 from tests.helpers import event_kinds, sign_in

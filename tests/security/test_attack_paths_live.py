@@ -119,7 +119,7 @@ def test_turning_two_factor_off_cannot_be_guessed(app_servers, member, enroll_to
 
 
 def test_secrets_typed_in_the_wrong_box_are_never_kept(app_servers, member, enroll_totp, tmp_path):
-    from accounts import twofactor
+    from security import twofactor
 
     enroll_totp(member)
     twofactor.new_backup_codes(member=member, request=None)

@@ -38,7 +38,7 @@ def test_it_counts_wrong_codes_as_reset_strikes_and_toward_the_freeze(client, me
 
 
 def test_it_accepts_a_backup_code_for_a_lost_phone(client, member, enroll_totp):
-    from accounts import twofactor
+    from security import twofactor
 
     enroll_totp(member)
     codes = twofactor.new_backup_codes(member=member, request=None)

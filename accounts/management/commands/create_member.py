@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import create_member, find_member
+from accounts.services import create_member
 from security.commands import operator_name, read_password
+from security.usernames import find_account
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if find_member(options["username"]):
+        if find_account(options["username"]):
             raise CommandError(f"An account named {options['username']!r} already exists.")
         password = read_password(options["password_stdin"])
         try:

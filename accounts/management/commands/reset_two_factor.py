@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts import twofactor
+from security import twofactor
 from security.commands import member_or_error, operator_name, required_reason
 
 

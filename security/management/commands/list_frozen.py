@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from accounts.models import User
 from security.lockout import frozen_usernames
+from security.usernames import usernames_of_accounts
 
 
 class Command(BaseCommand):
@@ -16,9 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rows = list(frozen_usernames())
-        members = set(
-            User.objects.filter(username__in=[row["username"] for row in rows]).values_list("username", flat=True)
-        )
+        members = usernames_of_accounts(row["username"] for row in rows)
         shown = 0
         for row in rows:
             is_member = row["username"] in members

@@ -7,38 +7,44 @@ Codes are checked through authenticate(), so wrong ones count toward the account
 
 import secrets
 import time
+from base64 import b32encode
+from typing import Any
 
 import segno
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp import devices_for_user
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from security import notices, sql
-from security.audit import Kind, record_event
-
-from .models import BackupCodeDevice, User
+from . import notices, sql
+from .audit import Kind, record_event
+from .models import BackupCodeDevice
 
 PENDING_KEY = "two_factor_pending"
 BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes: 0/o, 1/l/i
 
 
-def has_two_factor(member):
+def has_two_factor(member: Any) -> bool:
     """Whether the member has a confirmed authenticator app. Asked at every sign-in, so in SQL."""
     statement = "SELECT 1 FROM {devices} WHERE user_id = %s AND confirmed = %s LIMIT 1"
     return sql.run(statement, [member.pk, True], devices=TOTPDevice) is not None
 
 
-def must_enroll(member):
+def must_enroll(member: Any) -> bool:
     return (member.is_staff or settings.PORTAL_REQUIRE_TWO_FACTOR) and not has_two_factor(member)
 
 
-def match_code(member, code):
+def match_code(member: Any, code: str | None) -> Device | None:
     """The member's confirmed device that accepts `code` (a TOTP code or a backup code), or None."""
     code = (code or "").strip()
+    device: Device
     with transaction.atomic():
         # Locked, so one TOTP code sent twice at once is accepted once.
         for device in devices_for_user(member, confirmed=True, for_verify=True):
@@ -50,26 +56,33 @@ def match_code(member, code):
 class SecondFactorBackend(ModelBackend):
     """authenticate(request, username=..., otp_token=...) for a sign-in whose password already passed."""
 
-    def authenticate(self, request, username=None, otp_token=None, **kwargs):
+    # A code in the place of ModelBackend's password: never a password, so the signature differs.
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        otp_token: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
         if username is None or otp_token is None or request is None:
             return None
         pending = pending_sign_in(request)
         if pending is None or pending["username"] != username:
             return None  # never a sign-in by code alone
-        member = User.objects.filter(pk=pending["member"]).first()
+        member = get_user_model()._default_manager.filter(pk=pending["member"]).first()
         if member is None or not self.user_can_authenticate(member):
             return None
         device = match_code(member, otp_token)
         if device is None:
             return None
-        request.otp_device_used = device
+        request.otp_device_used = device  # type: ignore[attr-defined]  # the code step signs in with it
         return member
 
 
 # The pending sign-in ------------------------------------------------------------------------
 
 
-def begin_pending(request, member, next_url):
+def begin_pending(request: HttpRequest, member: Any, next_url: str) -> None:
     request.session[PENDING_KEY] = {
         "member": member.pk,
         "username": member.get_username(),
@@ -78,50 +91,48 @@ def begin_pending(request, member, next_url):
     }
 
 
-def pending_sign_in(request):
-    pending = request.session.get(PENDING_KEY)
+def pending_sign_in(request: HttpRequest) -> dict[str, Any] | None:
+    pending: dict[str, Any] | None = request.session.get(PENDING_KEY)
     if not pending or pending["expires"] < time.time():
         return None
     return pending
 
 
-def end_pending(request):
+def end_pending(request: HttpRequest) -> None:
     request.session.pop(PENDING_KEY, None)
 
 
-def mark_verified(request, device):
+def mark_verified(request: HttpRequest, device: Device) -> None:
     """This session has passed the second factor with `device` (django-otp's session record)."""
     otp_login(request, device)
-    request.user.otp_device = device
+    request.user.otp_device = device  # type: ignore[union-attr]  # what django-otp's middleware sets
 
 
 # Enrollment and removal --------------------------------------------------------------------
 
 
-def start_enrollment(member):
+def start_enrollment(member: Any) -> TOTPDevice:
     """A new, unconfirmed authenticator device; an earlier unconfirmed one is discarded."""
     TOTPDevice.objects.filter(user=member, confirmed=False).delete()
     return TOTPDevice.objects.create(user=member, name="Authenticator app", confirmed=False)
 
 
-def unconfirmed_device(member):
+def unconfirmed_device(member: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=member, confirmed=False).order_by("-id").first()
 
 
-def qr_code_svg(device):
+def qr_code_svg(device: TOTPDevice) -> str:
     """The device's setup address as an inline SVG QR code, drawn here: no third-party service."""
     return segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#111", light="#fff")
 
 
-def secret_text(device):
-    from base64 import b32encode
-
+def secret_text(device: TOTPDevice) -> str:
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @transaction.atomic
-def confirm_enrollment(*, member, device, request):
+def confirm_enrollment(*, member: Any, device: TOTPDevice, request: HttpRequest | None) -> list[str]:
     """Mark the device confirmed and make the backup codes; returns the codes to show once."""
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -132,13 +143,13 @@ def confirm_enrollment(*, member, device, request):
 
 
 @transaction.atomic
-def new_backup_codes(*, member, request):
+def new_backup_codes(*, member: Any, request: HttpRequest | None) -> list[str]:
     codes = _replace_backup_codes(member)
     record_event(Kind.BACKUP_CODES_REPLACED, request=request, member=member)
     return codes
 
 
-def _replace_backup_codes(member):
+def _replace_backup_codes(member: Any) -> list[str]:
     codes = [
         "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(10)) for _ in range(settings.PORTAL_BACKUP_CODE_COUNT)
     ]
@@ -149,13 +160,13 @@ def _replace_backup_codes(member):
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def backup_codes_left(member):
+def backup_codes_left(member: Any) -> int:
     device = BackupCodeDevice.objects.filter(user=member).first()
     return len(device.code_hashes) if device else 0
 
 
 @transaction.atomic
-def remove_two_factor(*, member, request=None, actor="", reason=""):
+def remove_two_factor(*, member: Any, request: HttpRequest | None = None, actor: str = "", reason: str = "") -> None:
     TOTPDevice.objects.filter(user=member).delete()
     BackupCodeDevice.objects.filter(user=member).delete()
     record_event(Kind.TWO_FACTOR_REMOVED, request=request, member=member, actor=actor, reason=reason)

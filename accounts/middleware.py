@@ -1,0 +1,45 @@
+"""Account set-up steps a signed-in member finishes before any other page."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from security import twofactor
+
+
+class AccountSetupMiddleware:
+    """Finish setting up the account before anything else: security questions, then two-factor.
+
+    A member without questions (or asked by support to renew them) chooses them first; staff, and
+    every member when PORTAL_REQUIRE_TWO_FACTOR is on, then turn on two-factor sign-in.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if not request.user.is_authenticated or not getattr(view_func, "login_required", True):
+            return None
+        step = self._pending_step(request)
+        if step is not None and request.path not in step[1]:
+            return redirect(step[0])
+        return None
+
+    def _pending_step(self, request: Any) -> tuple[str, set[str]] | None:
+        user = request.user
+        sign_out = reverse("accounts:logout")
+        if user.needs_security_questions:
+            return "accounts:choose_questions", {reverse("accounts:choose_questions"), sign_out}
+        if user.must_change_password:
+            return "accounts:change_password", {reverse("accounts:change_password"), sign_out}
+        if not user.is_verified() and twofactor.must_enroll(user):
+            return "accounts:two_factor_setup", {reverse("accounts:two_factor_setup"), sign_out}
+        return None
