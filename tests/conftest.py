@@ -10,6 +10,16 @@ from security.questions import normalize_answer
 MEMBER_PASSWORD = "correct horse battery staple"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (--dist loadgroup), the live tests take turns on one worker: each starts
+    app servers that hash real Argon2id passwords and times what they do, so two at once would
+    starve each other on a small machine. Every other test goes to whichever worker is free."""
+    for item in items:
+        if item.get_closest_marker("live"):
+            item.add_marker(pytest.mark.xdist_group("live"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # The per-address limit lives in the cache; one test's failures must not throttle the next.

@@ -1,8 +1,12 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright, against pytest-django's live_server."""
 
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import MEMBER_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,3 +52,79 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, username, password=MEMBER_PASSWORD):
+    """Fill in the sign-in form the page shows and send it."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+class Traffic:
+    """The requests the pages of a browser context have under way, so a step can wait until they have heard back."""
+
+    def __init__(self, context):
+        self.pending = set()
+        context.on("request", self.started)
+        context.on("requestfinished", self.ended)
+        context.on("requestfailed", self.ended)
+
+    def started(self, request):
+        self.pending.add(request)
+
+    def ended(self, request):
+        self.pending.discard(request)
+
+    def settle(self, page):
+        page.wait_for_timeout(20)  # time for a fetch the last timer tick started to be reported
+        deadline = time.monotonic() + 5
+        while self.pending and time.monotonic() < deadline:
+            page.wait_for_timeout(10)
+        page.wait_for_load_state()
+
+
+class PausedClocks:
+    """The pages' clock (Playwright's, paused) and the session policy's (the clock fixture), moved together.
+
+    Time passes only when a test says so: a 15-minute idle period takes a moment, and each page
+    timer fires exactly when it would.
+    """
+
+    def __init__(self, page, server_clock):
+        self.page = page
+        self.server = server_clock
+        self.traffic = Traffic(page.context)
+        server_clock.now = float(int(server_clock.now))  # whole seconds, as a page's timer counts
+        page.clock.install()
+        page.clock.pause_at(datetime.now() + timedelta(seconds=5))
+
+    def run(self, seconds):
+        """Let `seconds` pass in one stretch (the server's clock first, so a request the last tick
+        sends sees the same moment), then wait for the pages to hear back."""
+        self.server.advance(seconds)
+        self.page.clock.run_for(round(seconds * 1000))
+        self.traffic.settle(self.page)
+
+    def tick(self, seconds=1):
+        """Let `seconds` pass one second at a time, each second's requests answered before the next."""
+        for _ in range(seconds):
+            self.run(1)
+
+
+@pytest.fixture
+def clocks(page, clock):
+    return PausedClocks(page, clock)
+
+
+@pytest.fixture
+def page_errors(page):
+    """Every uncaught error of the page's scripts while the test runs."""
+    seen = []
+
+    def note(error):
+        seen.append(error)
+
+    page.on("pageerror", note)
+    return seen

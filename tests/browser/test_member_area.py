@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from accounts.services import create_member
 from portal.models import Claim, Enrollment
 from security.questions import QUESTIONS
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,12 +48,6 @@ def csp_violations(page):
 
     page.on("console", note)
     return seen
-
-
-def sign_in(page, username, password):
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def choose_questions(page, password):

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from security.lockout import is_frozen
+from tests.browser.conftest import sign_in
 from tests.conftest import MEMBER_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -18,19 +19,12 @@ ANSWERS = {
 }
 
 
-def sign_in(page, password):
-    page.get_by_label("Username").fill("nina")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 def test_it_enrolls_freezes_and_unfreezes_through_the_reset_tool(page, make_member):
     make_member("nina", first_name="Nina", with_questions=False)
 
     # First sign-in: the portal asks for security questions before anything else.
     page.goto("/accounts/login/")
-    sign_in(page, MEMBER_PASSWORD)
+    sign_in(page, "nina", MEMBER_PASSWORD)
     expect(page.get_by_role("heading", name="Choose your security questions")).to_be_visible()
     for n, (question, answer) in enumerate(ANSWERS.items(), start=1):
         page.get_by_label(f"Question {n}", exact=True).select_option(label=question)
@@ -43,7 +37,7 @@ def test_it_enrolls_freezes_and_unfreezes_through_the_reset_tool(page, make_memb
     # Five wrong passwords freeze the account; the page says how to get back in.
     page.goto("/accounts/login/")
     for attempt in range(5):
-        sign_in(page, f"not my password {attempt}")
+        sign_in(page, "nina", f"not my password {attempt}")
     expect(page.get_by_role("alert")).to_contain_text("This account is frozen")
     assert is_frozen("nina")
     page.get_by_role("link", name=re.compile("reset your password")).click()
@@ -72,7 +66,7 @@ def test_it_enrolls_freezes_and_unfreezes_through_the_reset_tool(page, make_memb
 
     # The old password no longer works; the new one does.
     page.get_by_role("link", name="Sign in with your new password").click()
-    sign_in(page, MEMBER_PASSWORD)
+    sign_in(page, "nina", MEMBER_PASSWORD)
     expect(page.get_by_role("alert")).to_contain_text("The username or password is not correct")
-    sign_in(page, NEW_PASSWORD)
+    sign_in(page, "nina", NEW_PASSWORD)
     expect(page.get_by_role("heading", name="Welcome, Nina")).to_be_visible()

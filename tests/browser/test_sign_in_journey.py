@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.conftest import MEMBER_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -12,13 +13,6 @@ pytestmark = pytest.mark.browser
 GENERIC_FAILURE = "The username or password is not correct"
 FROZEN = "This account is frozen"
 SIGN_IN_PAGE = re.compile(r"/accounts/login/")
-
-
-def sign_in(page, username, password):
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def go_back(page):

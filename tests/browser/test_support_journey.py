@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import MEMBER_PASSWORD, support_role, totp_code
+from tests.browser.conftest import sign_in
+from tests.conftest import support_role, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +21,7 @@ def test_an_agent_finds_a_frozen_member_and_unfreezes_them(page, make_member, en
         client.post("/accounts/login/", {"username": "fred", "password": "not his password"})
 
     page.goto("/admin/")
-    page.get_by_label("Username").fill("sam")
-    page.get_by_label("Password").fill(MEMBER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "sam")
     page.get_by_label(re.compile("Code from your authenticator app")).fill(totp_code(device))
     page.get_by_role("button", name="Verify and sign in").click()
 

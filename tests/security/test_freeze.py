@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import get_hasher
+from django.utils import timezone
 
 from security.lockout import is_frozen
 from security.models import SecurityEvent
@@ -32,10 +35,30 @@ def test_it_refuses_the_right_password_once_frozen(client, member):
     assert SESSION_KEY not in client.session
 
 
-def test_it_stays_frozen_with_no_cool_off(client, member, settings):
+@pytest.fixture
+def axes_clock(monkeypatch):
+    """Move axes' clock: each attempt's time (and so any cool-off) is counted from it."""
+    from axes import attempts
+    from axes.handlers import proxy
+
+    def move(by):
+        later = timezone.now() + by
+        monkeypatch.setattr(proxy, "now", lambda: later)
+        monkeypatch.setattr(attempts, "now", lambda: later)
+
+    return move
+
+
+def test_it_stays_frozen_with_no_cool_off(client, member, axes_clock):
     fail_times(client, "alice", 5)
-    assert settings.AXES_COOLOFF_TIME is None
-    assert sign_in(client, "alice", MEMBER_PASSWORD).status_code == 403
+    axes_clock(timedelta(days=400))
+    # A year on, a wrong guess (which would clear expired failures) and then the right password:
+    # still frozen, until the member or Member Support unfreezes it.
+    wrong = sign_in(client, "alice", "a year later")
+    right = sign_in(client, "alice", MEMBER_PASSWORD)
+    assert [wrong.status_code, right.status_code] == [403, 403]
+    assert FROZEN_TEXT in right.content.decode() and SESSION_KEY not in client.session
+    assert is_frozen("alice")
 
 
 def test_it_counts_every_spelling_of_a_username_together(client, member):

@@ -94,7 +94,7 @@ def test_it_gives_the_page_timer_its_numbers(client, member, clock):
     signed_in(client, clock)
     page = client.get("/").content.decode()
     assert 'data-idle-seconds="900"' in page and 'data-warning-seconds="120"' in page
-    assert 'role="alertdialog"' in page and 'aria-live="assertive"' in page
+    assert 'role="alertdialog"' in page and 'aria-live="polite"' in page and 'aria-live="assertive"' not in page
     assert '<script src="/static/security/session-timer.js" defer></script>' in page
     assert "<script>" not in page and "style=" not in page
 

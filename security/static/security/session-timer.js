@@ -14,12 +14,16 @@
   var statusUrl = body.dataset.sessionStatusUrl;
   var loginUrl = body.dataset.loginUrl;
   var countdown = document.getElementById("session-timeout-countdown");
+  var announcement = document.getElementById("session-timeout-announcement");
+  var problem = document.getElementById("session-timeout-problem");
   var stayForm = document.getElementById("session-stay-form");
   var signOutForms = document.querySelectorAll("form.sign-out, #session-sign-out-form");
   var channel = "BroadcastChannel" in window ? new BroadcastChannel("portal-session") : null;
   var deadline = Date.now() + idleSeconds * 1000;
   var lastFocus = null;
   var checking = false;
+  // The seconds left at which the polite region next speaks (each whole minute, then 10 s).
+  var nextAnnouncement = -1;
 
   // Rounded up: it reaches 0 only once the deadline has passed.
   function secondsLeft() {
@@ -32,23 +36,63 @@
     return minutes + ":" + (rest < 10 ? "0" : "") + rest;
   }
 
+  function plural(count, unit) {
+    return count + " " + unit + (count === 1 ? "" : "s");
+  }
+
+  function spokenTime(seconds) {
+    var minutes = Math.floor(seconds / 60);
+    var rest = seconds % 60;
+    if (!minutes) {
+      return plural(rest, "second");
+    }
+    return plural(minutes, "minute") + (rest ? " " + plural(rest, "second") : "");
+  }
+
+  // Spoken politely, about once a minute: a screen reader is not interrupted every second.
+  function announce(seconds) {
+    announcement.textContent = "You will be signed out in " + spokenTime(seconds) + " unless you stay signed in.";
+    if (seconds > 60) {
+      nextAnnouncement = Math.floor((seconds - 1) / 60) * 60;
+    } else {
+      nextAnnouncement = seconds > 10 ? 10 : -1;
+    }
+  }
+
+  function showProblem(text) {
+    problem.textContent = text;
+  }
+
   function openDialog() {
-    if (!dialog.hidden) {
+    if (dialog.open) {
       return;
     }
     lastFocus = document.activeElement;
-    dialog.hidden = false;
+    showProblem("");
+    countdown.textContent = formatTime(secondsLeft());
+    dialog.showModal();
     document.getElementById("session-stay-button").focus();
+    announce(secondsLeft());
   }
 
   function closeDialog() {
-    if (dialog.hidden) {
+    if (!dialog.open) {
       return;
     }
-    dialog.hidden = true;
+    dialog.close();
+    announcement.textContent = "";
+    nextAnnouncement = -1;
     if (lastFocus && lastFocus.focus) {
       lastFocus.focus();
     }
+  }
+
+  // An error page is no answer: it must not be read as JSON (and break the timer).
+  function statusOf(response) {
+    if (!response.ok) {
+      throw new Error("the portal answered " + response.status);
+    }
+    return response.json();
   }
 
   // With a reason, sign-in says why, and ends the session there if it is somehow still live.
@@ -73,7 +117,7 @@
     }
     checking = true;
     fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.json(); })
+      .then(statusOf)
       .then(function (status) {
         checking = false;
         if (!status.signed_in) {
@@ -97,28 +141,37 @@
         }
       });
     } else if (left <= warningSeconds) {
-      if (dialog.hidden) {
+      if (!dialog.open) {
         checkServer(function () {
           if (secondsLeft() <= warningSeconds) {
             openDialog();
           }
         });
+        return;
       }
       countdown.textContent = formatTime(left);
+      if (left <= nextAnnouncement) {
+        announce(left);
+      }
     } else {
       closeDialog();
     }
   }
 
-  stayForm.addEventListener("submit", function (event) {
-    event.preventDefault();
+  function staySignedIn() {
     fetch(stayForm.action, {
       method: "POST",
       credentials: "same-origin",
       headers: { Accept: "application/json" },
       body: new FormData(stayForm),
     })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        // Sent on to sign-in: the session had already ended.
+        if (response.redirected) {
+          return { signed_in: false };
+        }
+        return statusOf(response);
+      })
       .then(function (status) {
         if (!status.signed_in) {
           goToSignIn(status.signed_out || "");
@@ -126,14 +179,42 @@
         }
         setDeadline(status.seconds_left, true);
       })
-      .catch(function () { goToSignIn(""); });
+      .catch(function () {
+        // The session is as it was: the member can try again, and the countdown goes on.
+        if (!dialog.open) {
+          dialog.showModal();
+        }
+        showProblem("We could not keep you signed in just now. Please try again.");
+        document.getElementById("session-stay-button").focus();
+      });
+  }
+
+  stayForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    staySignedIn();
   });
 
+  // Tab goes round the dialog's buttons: past the last one the browser would leave the page.
   dialog.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      stayForm.requestSubmit();
+    if (event.key !== "Tab") {
+      return;
     }
+    var buttons = dialog.querySelectorAll("button");
+    var first = buttons[0];
+    var last = buttons[buttons.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
+  // Escape is "Stay signed in": pressing a key is the member being there.
+  dialog.addEventListener("cancel", function (event) {
+    event.preventDefault();
+    staySignedIn();
   });
 
   signOutForms.forEach(function (form) {
