@@ -1,8 +1,14 @@
 """Changes to members. Each writes its audit event in the same transaction."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth import password_validation, update_session_auth_hash
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from security import notices
@@ -13,15 +19,29 @@ from security.usernames import normalize_username
 from .models import User
 
 
-def create_member(*, username, email, password, first_name="", last_name="", actor):
+def create_member(
+    *, username: str, email: str, password: str, first_name: str = "", last_name: str = "", actor: str
+) -> User:
     return _create_account(
         username=username, email=email, password=password, first_name=first_name, last_name=last_name, actor=actor
     )
 
 
-def create_staff(*, username, email, password, first_name="", last_name="", actor):
-    """A support staff account; it must turn on two-factor sign-in before reaching the support site."""
-    return _create_account(
+# The operator's name for each role, and the group (made by accounts 0005) that gives it.
+STAFF_ROLES = {"support": "Support", "security": "Security"}
+
+
+@transaction.atomic
+def create_staff(
+    *, username: str, email: str, password: str, role: str, first_name: str = "", last_name: str = "", actor: str
+) -> User:
+    """A support staff account in one role; it must turn on two-factor sign-in before reaching the support site."""
+    if role not in STAFF_ROLES:
+        raise ValidationError(f"Unknown role {role!r}: choose one of {', '.join(STAFF_ROLES)}.")
+    group = Group.objects.filter(name=STAFF_ROLES[role]).first()
+    if group is None:
+        raise ValidationError(f"The {STAFF_ROLES[role]} group is missing: run the migrations first.")
+    staff = _create_account(
         username=username,
         email=email,
         password=password,
@@ -29,11 +49,24 @@ def create_staff(*, username, email, password, first_name="", last_name="", acto
         last_name=last_name,
         actor=actor,
         is_staff=True,
+        reason=f"staff account, role {group.name}",
     )
+    staff.groups.add(group)
+    return staff
 
 
 @transaction.atomic
-def _create_account(*, username, email, password, first_name, last_name, actor, is_staff=False):
+def _create_account(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    actor: str,
+    is_staff: bool = False,
+    reason: str = "",
+) -> User:
     member = User(
         username=normalize_username(username),
         email=User.objects.normalize_email(email),
@@ -46,18 +79,18 @@ def _create_account(*, username, email, password, first_name, last_name, actor, 
     member.set_password(password)
     member.password_changed_at = timezone.now()
     member.save()
-    record_event(Kind.MEMBER_CREATED, member=member, actor=actor)
+    record_event(Kind.MEMBER_CREATED, member=member, actor=actor, reason=reason)
     return member
 
 
 @transaction.atomic
-def choose_security_questions(*, member, choices, request):
+def choose_security_questions(*, member: User, choices: Iterable[tuple[str, str]], request: HttpRequest) -> None:
     set_security_answers(member=member, choices=choices, request=request)
     notices.questions_changed(member)
 
 
 @transaction.atomic
-def change_password(*, member, form, request):
+def change_password(*, member: User, form: "SetPasswordForm[User]", request: HttpRequest) -> None:
     """Set the new password; this session stays signed in, every other one ends."""
     member.password_changed_at = timezone.now()
     member.must_change_password = False
@@ -67,19 +100,21 @@ def change_password(*, member, form, request):
     notices.password_changed(member)
 
 
-def password_age_days(member):
+def password_age_days(member: User) -> int | None:
     if member.password_changed_at is None:
         return None
     return (timezone.now() - member.password_changed_at).days
 
 
-def password_reminder_due(member):
+def password_reminder_due(member: User) -> bool:
     age = password_age_days(member)
     return age is not None and age >= settings.PORTAL_PASSWORD_REMINDER_DAYS
 
 
 @transaction.atomic
-def set_password_by_operator(*, member, password, actor, reason, require_change=False):
+def set_password_by_operator(
+    *, member: User, password: str, actor: str, reason: str, require_change: bool = False
+) -> None:
     """An operator sets the password (the password rules apply). Every session of the member ends."""
     password_validation.validate_password(password, member)
     member.set_password(password)

@@ -1,8 +1,10 @@
 """The security overview for staff: who is being targeted, from where, and what is frozen."""
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -11,10 +13,11 @@ from .models import SecurityEvent
 from .usernames import usernames_of_accounts
 
 HOURS = 7 * 24
-CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 840, 220, 40, 30
+# Room on the left for the count axis and its title, below for the hour axis and its title.
+CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 840, 240, 64, 48
 
 
-def failures_since(moment):
+def failures_since(moment: datetime) -> QuerySet[SecurityEvent]:
     """Failed sign-ins from `moment` on, found through the (kind, id) index: id grows with time
     (and is set before an event is sealed), so the first row at or after `moment` bounds the range."""
     first = SecurityEvent.objects.filter(created_at__gte=moment).order_by("created_at").values("id")[:1]
@@ -23,7 +26,7 @@ def failures_since(moment):
     )
 
 
-def failures_per_hour(now=None):
+def failures_per_hour(now: datetime | None = None) -> list[tuple[datetime, int]]:
     now = now or timezone.now()
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
     counts = dict(
@@ -36,7 +39,7 @@ def failures_per_hour(now=None):
     return [(start + timedelta(hours=n), counts.get(start + timedelta(hours=n), 0)) for n in range(HOURS)]
 
 
-def chart(series):
+def chart(series: Sequence[tuple[datetime, int]]) -> dict[str, Any]:
     """Bars and axis labels for an SVG drawn by the template: coordinates only, no script."""
     peak = max((count for _, count in series), default=0) or 1
     plot_width = CHART_WIDTH - CHART_LEFT
@@ -68,11 +71,15 @@ def chart(series):
         "height": CHART_HEIGHT,
         "plot_height": CHART_HEIGHT - CHART_BOTTOM,
         "left": CHART_LEFT,
-        "label_y": CHART_HEIGHT - 10,
+        "label_y": CHART_HEIGHT - CHART_BOTTOM + 16,
+        # Axis titles: hours along the bottom, counts up the left side.
+        "x_title": {"x": round(CHART_LEFT + plot_width / 2, 1), "y": CHART_HEIGHT - 6},
+        "y_title": {"x": 14, "y": round(plot_height / 2, 1)},
+        "tick_x": CHART_LEFT - 6,
     }
 
 
-def top(field, since, limit=10):
+def top(field: str, since: datetime, limit: int = 10) -> list[dict[str, Any]]:
     return list(
         failures_since(since)
         .exclude(**{f"{field}__isnull": True})
@@ -82,7 +89,7 @@ def top(field, since, limit=10):
     )
 
 
-def overview():
+def overview() -> dict[str, Any]:
     now = timezone.now()
     since = now - timedelta(days=7)
     frozen = list(frozen_usernames())

@@ -111,8 +111,10 @@ def test_it_leaves_new_staff_needing_enrollment(client, db, command, monkeypatch
     monkeypatch.setattr("sys.stdin", io.StringIO(MEMBER_PASSWORD + "\n"))
     if command == "create_staff":
         out = io.StringIO()
-        call_command("create_staff", "sam", "--email", "sam@example.com", "--password-stdin", stdout=out)
-        assert "Created staff account sam; two-factor enrollment at first sign-in." in out.getvalue()
+        call_command(
+            "create_staff", "sam", "--email", "sam@example.com", "--role", "support", "--password-stdin", stdout=out
+        )
+        assert "Created staff account sam (Support role); two-factor enrollment at first sign-in." in out.getvalue()
     else:
         call_command(
             "createsuperuser", "--noinput", "--username", "sam", "--email", "s@example.com", stdout=io.StringIO()

@@ -1,9 +1,26 @@
-from accounts.services import create_staff
+from functools import partial
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from accounts.services import STAFF_ROLES, create_staff
 
 from .create_member import Command as CreateMemberCommand
 
 
 class Command(CreateMemberCommand):
-    help = "Create a support staff account; it must turn on two-factor sign-in at its first sign-in."
-    create = staticmethod(create_staff)
-    created = "Created staff account {username}; two-factor enrollment at first sign-in."
+    help = (
+        "Create a support staff account in a role (support or security); it must turn on two-factor "
+        "sign-in at its first sign-in."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        # Required: a staff account with no role would see an empty support site.
+        parser.add_argument("--role", required=True, choices=sorted(STAFF_ROLES))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        role = STAFF_ROLES[options["role"]]
+        self.create = partial(create_staff, role=options["role"])
+        self.created = f"Created staff account {{username}} ({role} role); two-factor enrollment at first sign-in."
+        super().handle(*args, **options)
