@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -47,7 +47,7 @@ class SignInForm(AuthenticationForm):
         "busy": "The portal is busy checking other sign-ins right now. Please wait a moment and try again.",
     }
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         if self.request is None:
             return super().clean()
         try:
@@ -58,26 +58,29 @@ class SignInForm(AuthenticationForm):
         with place:
             return self._limited_clean()
 
-    def _limited_clean(self):
-        if not throttle.reserve(self.request, throttle.SIGN_IN):
+    def _limited_clean(self) -> dict[str, Any]:
+        request = cast(HttpRequest, self.request)  # clean() comes here only with a request
+        if not throttle.reserve(request, throttle.SIGN_IN):
             record_rate_limited(
-                Kind.SIGN_IN_REFUSED_ADDRESS, request=self.request, username=self.cleaned_data.get("username", "")
+                Kind.SIGN_IN_REFUSED_ADDRESS, request=request, username=self.cleaned_data.get("username", "")
             )
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
         # On success the slot is released by login(), or by the view when a second factor follows.
         try:
-            with verification(self.request, release_on_success=False):
+            with verification(request, release_on_success=False):
                 cleaned = super().clean()
         except ValidationError:
-            throttle.check_failed(self.request, throttle.SIGN_IN)  # a wrong password, or a frozen account's
+            throttle.check_failed(request, throttle.SIGN_IN)  # a wrong password, or a frozen account's
             raise
-        throttle.check_passed(self.request, throttle.SIGN_IN)
+        throttle.check_passed(request, throttle.SIGN_IN)
         return cleaned
 
 
 class ChangePasswordForm(CurrentPasswordMixin, NewPasswordForm):
     """The member's own password change: the current password again, then the new one twice."""
 
+    # Always: the new password is the credential itself, so the old one is proved each time.
+    always_ask_password = True
     current_password = current_password_field()
     field_order = ["current_password", "new_password1", "new_password2"]
 

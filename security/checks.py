@@ -160,3 +160,36 @@ def check_hash_queue(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_recent_auth_window(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Skipping the password again must never outlast the idle limit a session would end at."""
+    window, idle = settings.PORTAL_RECENT_AUTH_SECONDS, settings.PORTAL_IDLE_TIMEOUT_SECONDS
+    if not 0 <= window <= idle:
+        return [
+            Error(
+                "PORTAL_RECENT_AUTH_SECONDS must be between 0 and PORTAL_IDLE_TIMEOUT_SECONDS "
+                f"(now {window} and {idle}).",
+                hint="0 asks for the password again every time.",
+                id="security.E030",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def check_idle_warning(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """The "still there?" dialog opens this long before the idle limit: at or past it, it would open
+    at sign-in and reopen for ever."""
+    warning, idle = settings.PORTAL_IDLE_WARNING_SECONDS, settings.PORTAL_IDLE_TIMEOUT_SECONDS
+    if not 0 < warning < idle:
+        return [
+            Error(
+                "PORTAL_IDLE_WARNING_SECONDS must be more than 0 and less than PORTAL_IDLE_TIMEOUT_SECONDS "
+                f"(now {warning} and {idle}).",
+                hint="The shipped values are 120 and 900.",
+                id="security.E031",
+            )
+        ]
+    return []

@@ -22,6 +22,7 @@ def security_policy(request: HttpRequest) -> dict[str, Any]:
         "support_phone": settings.PORTAL_SUPPORT_PHONE,
         "answer_min_length": settings.PORTAL_ANSWER_MIN_LENGTH,
         "idle_minutes": settings.PORTAL_IDLE_TIMEOUT_SECONDS // 60,
+        "recent_auth_minutes": settings.PORTAL_RECENT_AUTH_SECONDS // 60,
         "idle_warning_seconds": settings.PORTAL_IDLE_WARNING_SECONDS,
         "session_max_hours": settings.PORTAL_SESSION_MAX_SECONDS // 3600,
     }

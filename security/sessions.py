@@ -1,5 +1,10 @@
 """The session policy: idle and absolute expiry, re-authentication on return, visible sessions.
 
+Coming back from outside the portal (a bookmark, a typed address, another site) locks the session:
+every tab is sent to "Confirm it's you" until the member gives their password again. The lock is
+no activity, so the idle and absolute limits still end a locked session. A sign-in or a
+confirmation stamps the session as recently authenticated for PORTAL_RECENT_AUTH_SECONDS.
+
 The server alone decides when a session ends; the page's timer script only warns the member
 ahead of time, and at its deadline asks the server (which ends the session there and then).
 Each session keeps two stamps: when the member signed in and when they last asked for a page.
@@ -41,13 +46,14 @@ def now() -> float:
 
 SIGNED_IN_KEY = "policy_signed_in_at"
 ACTIVE_KEY = "policy_active_at"
+LOCKED_KEY = "policy_locked_at"
+AUTHENTICATED_KEY = "policy_authenticated_at"
 # In the query of the page timer's navigation to sign-in (?signed_out=idle): never activity.
 TIMER_MARKER = "signed_out"
 
 END_KINDS = {
     "idle": Kind.SESSION_EXPIRED_IDLE,
     "max_age": Kind.SESSION_EXPIRED_MAX_AGE,
-    "returned": Kind.SESSION_ENDED_RETURN,
 }
 
 
@@ -59,7 +65,7 @@ def start(request: HttpRequest, member: "Member") -> None:
     """Called right after login(): stamp the session and list it for the member."""
     at = now()
     session = request.session
-    session[SIGNED_IN_KEY] = session[ACTIVE_KEY] = at
+    session[SIGNED_IN_KEY] = session[ACTIVE_KEY] = session[AUTHENTICATED_KEY] = at
     session[LISTED_KEY] = True
     MemberSession.objects.create(
         session_key=cast(str, session.session_key),  # login() has given the session its key
@@ -90,10 +96,49 @@ def expired(signed_in: float, active: float, at: float) -> str | None:
 
 
 def expiry_reason(request: HttpRequest, at: float) -> str | None:
-    reason = expired(*stamps(request), at)
-    if reason is None and came_from_outside(request):
-        return "returned"
-    return reason
+    return expired(*stamps(request), at)
+
+
+def is_locked(request: HttpRequest) -> bool:
+    """The member came back from outside and has not confirmed it is them yet."""
+    return LOCKED_KEY in request.session
+
+
+@transaction.atomic
+def lock_for_return(request: HttpRequest) -> None:
+    """Came back from outside: every tab waits for the password again. Audited with its commit."""
+    request.session[LOCKED_KEY] = now()
+    record_event(Kind.SESSION_LOCKED_RETURN, request=request, member=cast("Member", request.user))
+    request.session.save()  # the lock commits with its event, before any other tab reads the session
+
+
+@transaction.atomic
+def confirm(request: HttpRequest) -> bool:
+    """The right password on "Confirm it's you": unlock, under a new key, and count it as activity.
+
+    False when the session was ended meanwhile (its listing is gone), and nothing is unlocked.
+    """
+    at = now()
+    session = request.session
+    session.cycle_key()  # the listing follows the new key, or the session is emptied if it had ended
+    if not is_listed(request):
+        return False
+    del session[LOCKED_KEY]
+    session[AUTHENTICATED_KEY] = at
+    _record_activity(request, at)
+    record_event(Kind.SESSION_CONFIRMED, request=request, member=cast("Member", request.user))
+    session.save()
+    return True
+
+
+def recently_authenticated(request: HttpRequest) -> bool:
+    """Signed in or confirmed within PORTAL_RECENT_AUTH_SECONDS, and not locked since."""
+    if is_locked(request):
+        return False
+    authenticated_at: float | None = request.session.get(AUTHENTICATED_KEY)
+    if authenticated_at is None:
+        return False
+    return 0 <= now() - authenticated_at < settings.PORTAL_RECENT_AUTH_SECONDS
 
 
 def seconds_left(request: HttpRequest, at: float) -> int:

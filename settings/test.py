@@ -12,6 +12,8 @@ SECRET_KEY = "test-only-insecure-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.E001"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The password-again pages are tested asking for it; the recent-authentication window's own tests set it.
+PORTAL_RECENT_AUTH_SECONDS = 0
 
 # Static files straight from the apps, without collectstatic.
 STORAGES = {

@@ -12,6 +12,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.conftest import MEMBER_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -190,9 +191,10 @@ def test_it_asks_for_the_password_again_after_leaving_and_typing_the_address(pag
     signed_in(page, make_member)
     page.goto("about:blank")
     page.goto(f"{live_server.url}/accounts/security/")  # typed in, or a bookmark
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Faccounts%2Fsecurity%2F&signed_out=returned"))
-    expect(page.get_by_role("status")).to_contain_text("please sign in again")
-    sign_in(page, "alice")
+    expect(page).to_have_url(re.compile(r"/accounts/confirm/\?next=%2Faccounts%2Fsecurity%2F$"))
+    expect(page.get_by_role("status")).to_contain_text("so we ask for your password again")
+    page.get_by_label("Password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Security settings")).to_be_visible()
 
 

@@ -12,6 +12,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.utils import timezone
 
+from security import lockout
 from security.models import ResetStrikes, SecurityEvent, VerificationGate
 from tests.conftest import MEMBER_ANSWERS, MEMBER_PASSWORD, totp_code
 from tests.live import LiveClient, csrf_token
@@ -65,7 +66,7 @@ def test_the_reset_code_step_cannot_be_guessed_by_restarting(app_servers, member
     # Five wrong codes in all were checked, then the account was frozen and the reset locked.
     assert checked.count(200) == 4 and len(checked) == 8 and set(checked[4:]) == {429}
     assert SecurityEvent.objects.filter(kind=Kind.SECOND_FACTOR_FAILED, member=member).count() == 5
-    assert AccessAttempt.objects.get(username="alice").failures_since_start == 5
+    assert lockout.failure_count("alice") == 5
     frozen = LiveClient(server).sign_in("alice", MEMBER_PASSWORD)
     assert frozen.status == 403 and "This account is frozen" in frozen.text
     # After the lock period the member (answers and the real code) still unfreezes it.
@@ -186,3 +187,36 @@ def _all_at_once(server, attempts):
 
     with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
         return list(pool.map(attempt, attempts))
+
+
+def test_a_stolen_locked_session_cannot_guess_past_the_remaining_strikes(app_servers, member):
+    (server,) = app_servers.start(1, workers=2, threads=4)
+    stolen = LiveClient(server)
+    assert stolen.sign_in("alice", MEMBER_PASSWORD).status == 302
+    for n in range(2):  # since that sign-in, two strikes spent elsewhere: three remain
+        assert LiveClient(server).sign_in("alice", f"wrong {n}").status == 200
+    outside = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "none"}
+    assert stolen.request("GET", "/claims/", headers=outside).status == 303
+    page = stolen.get("/accounts/confirm/?next=/claims/")
+    assert page.status == 200 and "Confirm it" in page.text
+    token, cookies = csrf_token(page.text), dict(stolen.cookies)
+    hashes_before = app_servers.hashes_computed()
+    barrier = threading.Barrier(12)
+
+    def guess(n):
+        client = LiveClient(server, cookies=cookies, user_agent=f"thief {n}")
+        barrier.wait(timeout=30)
+        fields = {"csrfmiddlewaretoken": token, "current_password": f"guess {n}", "next": "/claims/"}
+        return client.post("/accounts/confirm/", fields).status
+
+    with ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(guess, range(12)))
+    # Only the three remaining strikes were ever checked; the rest were refused unchecked.
+    assert app_servers.hashes_computed() - hashes_before <= 3
+    assert SecurityEvent.objects.filter(kind=Kind.SIGN_IN_FAILED, member=member).count() == 5
+    assert SecurityEvent.objects.filter(kind=Kind.ACCOUNT_FROZEN, member=member).count() == 1
+    assert all(status in (200, 403, 429) for status in statuses), statuses
+    assert lockout.failure_count("alice") == 5
+    # Frozen: the session is over and the right password no longer signs in.
+    assert stolen.get("/claims/").status == 302
+    assert LiveClient(server).sign_in("alice", MEMBER_PASSWORD).status == 403
