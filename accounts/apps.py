@@ -5,7 +5,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Members and staff"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.db.models import CharField
         from django.db.models.functions import Lower
 

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
@@ -5,9 +7,11 @@ from django.db.models.functions import Lower
 
 from security.usernames import normalize_username
 
+from .timezones import validate_time_zone
 
-class MemberManager(UserManager):
-    def get_by_natural_key(self, username):
+
+class MemberManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
         return self.get(**{self.model.USERNAME_FIELD: normalize_username(username)})
 
 
@@ -15,7 +19,7 @@ class User(AbstractUser):
     """A member of the portal, or a support staff member (is_staff)."""
 
     # ASCII only, so no account can be registered under a look-alike of another's name.
-    username_validator = ASCIIUsernameValidator()
+    username_validator = ASCIIUsernameValidator()  # type: ignore[assignment]  # django-stubs allows only the default
     username = models.CharField(
         "username",
         max_length=150,
@@ -31,8 +35,13 @@ class User(AbstractUser):
     must_choose_security_questions = models.BooleanField(default=False)
     # Set by support staff to have the member change the password at the next sign-in.
     must_change_password = models.BooleanField(default=False)
+    # An IANA name ("America/Chicago"); blank until the member or their browser chooses one (then UTC).
+    time_zone = models.CharField("time zone", max_length=64, blank=True, validators=[validate_time_zone])
+    # A new address waits here until the member opens the link sent to it.
+    pending_email = models.EmailField("email address waiting for confirmation", blank=True)
+    pending_email_sent_at = models.DateTimeField(null=True, blank=True)
 
-    objects = MemberManager()
+    objects: ClassVar[MemberManager] = MemberManager()
 
     class Meta:
         verbose_name = "member"
@@ -52,7 +61,7 @@ class User(AbstractUser):
         ]
 
     @property
-    def needs_security_questions(self):
+    def needs_security_questions(self) -> bool:
         return not self.is_staff and (self.security_questions_set_at is None or self.must_choose_security_questions)
 
     @classmethod

@@ -1,18 +1,26 @@
 """Model fields of the security app."""
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models.expressions import Combinable
+
+# Generic only in django-stubs: Django's own CharField takes no type arguments at run time.
+if TYPE_CHECKING:
+    _CharField = models.CharField[str | int | Combinable, str]
+else:
+    _CharField = models.CharField
 
 
-class UnmigratedChoicesCharField(models.CharField):
+class UnmigratedChoicesCharField(_CharField):
     """A CharField whose choices serve forms, the admin and get_FOO_display(), but not migrations.
 
     Choices never change the database column, so leaving them out of deconstruct() means a new
     choice costs no migration, and two changes that each add one cannot conflict.
     """
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, _path, args, kwargs = super().deconstruct()
         kwargs.pop("choices", None)
         # The plain CharField path: migrations never import this class, so it can move or go freely.

@@ -19,7 +19,7 @@ from django.utils.crypto import salted_hmac
 PSEUDONYM_PREFIX = "unknown:"
 
 
-def normalize_username(username: str) -> str:
+def normalize_username(username: object) -> str:
     """The one spelling of a username used for lookup and lockout: NFKC, trimmed, lower case.
 
     Sign-in and the freeze counter share it, so "Alice" and "ａｌｉｃｅ" are the same account and

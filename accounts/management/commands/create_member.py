@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.services import create_member
 from security.commands import operator_name, read_password
@@ -11,7 +13,7 @@ class Command(BaseCommand):
     create = staticmethod(create_member)
     created = "Created member {username} ({email})."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--email", required=True)
         parser.add_argument("--first-name", default="")
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             help="Read the password from the first line of standard input.",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if find_account(options["username"]):
             raise CommandError(f"An account named {options['username']!r} already exists.")
         password = read_password(options["password_stdin"])

@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.services import set_password_by_operator
 from security.commands import member_or_error, operator_name, read_password, required_reason
@@ -8,7 +10,7 @@ from security.commands import member_or_error, operator_name, read_password, req
 class Command(BaseCommand):
     help = "Set a member's password from the operator's terminal (demo accounts, a verified recovery); audited."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--reason", required=True, help="Why; written to the audit log.")
         parser.add_argument("--password-stdin", action="store_true", help="Read the password from standard input.")
@@ -16,7 +18,7 @@ class Command(BaseCommand):
             "--require-change", action="store_true", help="The member must choose a new password at the next sign-in."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         member = member_or_error(options["username"])
         reason = required_reason(options["reason"])
         password = read_password(options["password_stdin"])

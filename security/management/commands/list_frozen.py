@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from security.lockout import frozen_usernames
 from security.usernames import usernames_of_accounts
@@ -7,14 +9,14 @@ from security.usernames import usernames_of_accounts
 class Command(BaseCommand):
     help = "List frozen member accounts, with their failed attempts and the last one's time."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--include-unknown",
             action="store_true",
             help="Also list frozen usernames that name no member (targets of guessing).",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         rows = list(frozen_usernames())
         members = usernames_of_accounts(row["username"] for row in rows)
         shown = 0

@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from security.chain import ChainBroken
 from security.commands import operator_name
@@ -9,7 +11,7 @@ from security.retention import PurgeConflict, purge, purge_counts
 class Command(BaseCommand):
     help = "Delete audit events and sign-in logs older than the retention period (the chain stays verifiable)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--older-than",
             type=int,
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         days = options["older_than"]
         if days < 1:
             raise CommandError("--older-than must be at least 1 day.")

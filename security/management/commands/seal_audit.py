@@ -1,16 +1,17 @@
 import signal
 import threading
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections, connection
 
-from security.chain import seal_pending
+from security.chain import SealRun, seal_pending
 
 
 class Command(BaseCommand):
     help = "Seal audit events written since the last seal into the hash chain (--loop: keep doing so)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--loop", action="store_true", help="Keep sealing until stopped (SIGTERM or Ctrl-C).")
         parser.add_argument(
             "--interval",
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             help="With --loop: how long to wait between seals (default: 1).",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         interval = options["interval"]
         if not 0.05 <= interval <= 3600:
             raise CommandError("--interval must be between 0.05 and 3600 seconds.")
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             pass
         self.stdout.write("Stopped.")
 
-    def report(self, run, *, quiet):
+    def report(self, run: SealRun, *, quiet: bool) -> None:
         if run.sealed or not quiet:
             self.stdout.write(f"Sealed {run.sealed:,} audit events.")
         if run.refused:

@@ -1,13 +1,14 @@
 import argparse
 import re
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from security.chain import check_unsealed, verify
 
 
-def witness(value):
+def witness(value: str) -> tuple[int, str]:
     match = re.fullmatch(r"([1-9][0-9]*):([0-9a-f]{64})", value.strip())
     if match is None:
         raise argparse.ArgumentTypeError("give ROW:HASH exactly as an earlier verify_audit printed it")
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         " altered, inserted or removed row. Seals nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--witness",
             type=witness,
@@ -28,8 +29,8 @@ class Command(BaseCommand):
             help="A chain head printed by an earlier run and kept outside the database: the log must still reach it.",
         )
 
-    def handle(self, *args, **options):
-        def progress(checked):
+    def handle(self, *args: Any, **options: Any) -> None:
+        def progress(checked: int) -> None:
             self.stderr.write(f"  {checked:,} rows checked...")
 
         verbose = options["verbosity"] > 1
