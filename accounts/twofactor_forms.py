@@ -1,6 +1,6 @@
 """The forms of the member's own two-factor pages: turning it on, new backup codes, turning it off."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -33,6 +33,8 @@ class ConfirmDeviceForm(forms.Form):
 
 
 class RemoveTwoFactorForm(PasswordAgainForm):
+    # Always: it takes away the account's second factor, which a session left open must not do.
+    always_ask_password = True
     code = forms.CharField(
         label="A current code from your app, or a backup code",
         max_length=32,
@@ -40,7 +42,7 @@ class RemoveTwoFactorForm(PasswordAgainForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean() returns cleaned_data
         if "current_password" not in cleaned or not cleaned.get("code"):
             return cleaned
         # A wrong code here is a guess at the second factor like one at sign-in: counted toward the freeze.
@@ -54,6 +56,8 @@ class RemoveTwoFactorForm(PasswordAgainForm):
             self.add_error("code", BUSY)
         elif outcome is CodeCheck.REFUSED_FROZEN or getattr(self.request, "axes_locked_out", False):
             self.add_error("code", FROZEN_NOW)
+        elif outcome is CodeCheck.FAILED and twofactor.code_just_used(self.member, cleaned["code"]):
+            self.add_error("code", str(twofactor.CODE_JUST_USED))
         elif outcome is CodeCheck.FAILED:
             self.add_error("code", "That code is not correct.")
         return cleaned

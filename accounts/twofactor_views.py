@@ -1,13 +1,15 @@
 """Pages for two-factor sign-in: the code step of sign-in, and turning it on and off."""
 
 import time
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -20,7 +22,18 @@ from security.lockout import verification
 from security.request_checks import safe_next_path
 
 from .twofactor_forms import ConfirmDeviceForm, PasswordAgainForm, RemoveTwoFactorForm
-from .views import complete_sign_in, frozen_response
+from .views import complete_sign_in, frozen_response, tries_left
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
+
+    from .views import MemberRequest
+
+    class CodeSignInRequest(HttpRequest):
+        """A request whose code authenticate() accepted: the device that matched it."""
+
+        otp_device_used: Device
+
 
 SETUP_UNLOCKED_KEY = "two_factor_setup_unlocked_until"
 SETUP_WINDOW_SECONDS = 600
@@ -30,7 +43,7 @@ SETUP_WINDOW_SECONDS = 600
 @csrf_protect
 @never_cache
 @login_not_required
-def verify_code(request):
+def verify_code(request: HttpRequest) -> HttpResponse:
     """Step two of sign-in for a member with two-factor: a code from the app, or a backup code."""
     pending = twofactor.pending_sign_in(request)
     if pending is None:
@@ -56,19 +69,30 @@ def verify_code(request):
         else:
             throttle.check_passed(request, throttle.SIGN_IN)
             twofactor.end_pending(request)
-            complete_sign_in(request, member, device=request.otp_device_used)
+            complete_sign_in(request, member, device=cast("CodeSignInRequest", request).otp_device_used)
             target = safe_next_path(request, pending["next"]) or resolve_url(settings.LOGIN_REDIRECT_URL)
             return HttpResponseRedirect(target)
-        form.add_error("code", "That code is not correct. Check your app and try again.")
-    return render(request, "accounts/verify_code.html", {"form": form, "username": pending["username"]})
+        form.add_error("code", code_refused_message(pending, form.cleaned_data["code"]))
+    context = {"form": form, "username": pending["username"]}
+    if request.method == "POST":
+        context["tries_left"] = tries_left(pending["username"])  # the same five as the password's
+    return render(request, "accounts/verify_code.html", context)
+
+
+def code_refused_message(pending: dict[str, Any], code: str) -> str:
+    member = get_user_model()._default_manager.filter(pk=pending["member"]).first()
+    if member is not None and twofactor.code_just_used(member, code):
+        return str(twofactor.CODE_JUST_USED)
+    return _("That code is not correct. Check your app and try again.")
 
 
 @never_cache
-def two_factor_settings(request):
+def two_factor_settings(request: "MemberRequest") -> HttpResponse:
     context = {
         "enabled": twofactor.has_two_factor(request.user),
         "backup_codes_left": twofactor.backup_codes_left(request.user),
         "required": request.user.is_staff or settings.PORTAL_REQUIRE_TWO_FACTOR,
+        "asks_password": PasswordAgainForm(request).asks_password,
     }
     return render(request, "accounts/two_factor.html", context)
 
@@ -76,14 +100,16 @@ def two_factor_settings(request):
 @sensitive_post_parameters()
 @csrf_protect
 @never_cache
-def two_factor_setup(request):
+def two_factor_setup(request: "MemberRequest") -> HttpResponse:
     """Password again, then scan the QR code and confirm with a code; the backup codes are shown once."""
+    form: PasswordAgainForm | ConfirmDeviceForm
     member = request.user
     if twofactor.has_two_factor(member):
         return redirect("accounts:two_factor")
     if request.session.get(SETUP_UNLOCKED_KEY, 0) < time.time():
         form = PasswordAgainForm(request, request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        # Signed in or confirmed just now (sessions.recently_authenticated): no password to ask.
+        if not form.asks_password or (request.method == "POST" and form.is_valid()):
             request.session[SETUP_UNLOCKED_KEY] = time.time() + SETUP_WINDOW_SECONDS
             twofactor.start_enrollment(member)
             return redirect("accounts:two_factor_setup")
@@ -96,7 +122,9 @@ def two_factor_setup(request):
         twofactor.mark_verified(request, device)
         # Sessions signed in before two-factor was on never passed it: offer to end them.
         others = sessions.active_sessions(member).exclude(session_key=request.session.session_key).count()
-        context = {"codes": codes, "first_time": True, "other_sessions": others}
+        # Staff enroll to reach the support site: it is where "Done" leads them.
+        done_url = resolve_url("admin:index" if member.is_staff else "accounts:two_factor")
+        context = {"codes": codes, "first_time": True, "other_sessions": others, "done_url": done_url}
         return render(request, "accounts/backup_codes.html", context)
     context = {"form": form, "qr_svg": twofactor.qr_code_svg(device), "secret": twofactor.secret_text(device)}
     return render(request, "accounts/two_factor_setup.html", context)
@@ -106,7 +134,7 @@ def two_factor_setup(request):
 @csrf_protect
 @never_cache
 @require_POST
-def backup_codes(request):
+def backup_codes(request: "MemberRequest") -> HttpResponse:
     form = PasswordAgainForm(request, request.POST)
     if not twofactor.has_two_factor(request.user) or not form.is_valid():
         messages.error(request, "Enter your current password to make new backup codes.")
@@ -118,7 +146,7 @@ def backup_codes(request):
 @sensitive_post_parameters()
 @csrf_protect
 @never_cache
-def remove_two_factor(request):
+def remove_two_factor(request: "MemberRequest") -> HttpResponse:
     form = RemoveTwoFactorForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         twofactor.remove_two_factor(member=request.user, request=request)

@@ -37,6 +37,9 @@ FAMILIES = {
 }
 # Never supported at any version.
 RETIRED = {"IE", "IE Mobile", "Opera Mini", "Netscape"}
+# Audit tools that run a current engine behind a fixed, older user agent (Lighthouse says Chrome
+# 119 whatever Chrome it drives): named, and let through like any client that is not a browser.
+AUDIT_TOOLS = {"Chrome-Lighthouse": "Lighthouse"}
 
 DOWNLOADS = {
     "Chrome": "google.com/chrome",
@@ -57,6 +60,9 @@ class Verdict:
 
 @lru_cache(maxsize=4096)
 def judge(user_agent: str | None) -> Verdict:
+    for marker, tool in AUDIT_TOOLS.items():
+        if marker in (user_agent or ""):
+            return Verdict(tool, None, True)
     parsed = ua_parser.parse(user_agent or "").user_agent
     if parsed is None:
         return Verdict("Unknown browser", None, True)

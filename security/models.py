@@ -35,6 +35,8 @@ class SecurityEvent(models.Model):
         SESSION_EXPIRED_IDLE = "session_expired_idle", "Session ended: inactivity"
         SESSION_EXPIRED_MAX_AGE = "session_expired_max_age", "Session ended: maximum length"
         SESSION_ENDED_RETURN = "session_ended_return", "Session ended: returned from outside"
+        SESSION_LOCKED_RETURN = "session_locked_return", "Session locked: returned from outside"
+        SESSION_CONFIRMED = "session_confirmed", "Session unlocked: password confirmed"
         SESSION_ENDED = "session_ended", "Session ended by the member or staff"
         BROWSER_REFUSED = "browser_refused", "Outdated browser turned away"
         AUDIT_PURGED = "audit_purged", "Old audit events purged"
@@ -44,9 +46,13 @@ class SecurityEvent(models.Model):
         PASSWORD_SET_BY_OPERATOR = "password_set_by_operator", "Password set by an operator"
         CONTACT_DETAILS_CHANGED = "contact_details_changed", "Contact details changed"
         EMAIL_CHANGED = "email_changed", "Email address changed"
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change requested: link sent to the new address"
+        EMAIL_CHANGE_CANCELLED = "email_change_cancelled", "Email change cancelled"
         RESET_HELD = "reset_held", "Password reset locked until staff unlock it"
         RESET_UNLOCKED = "reset_unlocked", "Password reset unlocked by staff"
         RESET_REFUSED_ADDRESS = "reset_refused_address", "Password reset refused: too many from address"
+        RESET_CODE_FAILED = "reset_code_failed", "Password reset: two-factor code refused"
+        RESET_CODE_PASSED = "reset_code_passed", "Password reset: two-factor code passed"
 
     # What the member's pages and the staff overview count as a failed sign-in.
     FAILED_SIGN_IN_KINDS = (Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN)
@@ -91,7 +97,7 @@ class SecurityEvent(models.Model):
         ]
         permissions = [("export_securityevent", "Can export the audit log")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
 
 
@@ -108,7 +114,7 @@ class VerificationGate(models.Model):
     # The username's latest reservation: a gate idle since the retention period is deleted.
     last_reserved_at = models.DateTimeField(default=timezone.now)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.username}: {self.in_flight} in flight"
 
 
@@ -123,7 +129,7 @@ class VerificationSlot(models.Model):
     class Meta:
         indexes = [models.Index(fields=["username", "taken_at"], name="verification_slot_age")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.username} since {self.taken_at:%H:%M:%S}"
 
 
@@ -143,7 +149,7 @@ class SecurityAnswer(models.Model):
             models.UniqueConstraint(fields=["member", "question"], name="one_answer_per_question"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.member} question {self.position}"
 
 
@@ -165,7 +171,7 @@ class ResetStrikes(models.Model):
     class Meta:
         verbose_name_plural = "reset strikes"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.username}: {self.failures}"
 
 
@@ -180,7 +186,7 @@ class PasswordHistory(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "password history"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.member} at {self.created_at:%Y-%m-%d}"
 
 
@@ -200,7 +206,7 @@ class MemberSession(models.Model):
         ordering = ["-last_activity_at"]
         indexes = [models.Index(fields=["member", "ended_at"], name="member_session_open")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.member} since {self.created_at:%Y-%m-%d %H:%M}"
 
 
@@ -219,7 +225,7 @@ class AuditChainHead(models.Model):
     purge_event_sequence = models.BigIntegerField(default=0, db_default=0)
     checkpoint_seal = models.CharField(max_length=64, default="", db_default="")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"audit chain at {self.sequence}"
 
 

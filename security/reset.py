@@ -8,9 +8,9 @@ atomic, conditional increment), so even simultaneous guesses get at most the lim
 
 import enum
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 SALT = "security.reset"
 SESSION_KEY = "password_reset_state"
+PREFILL_KEY = "password_reset_username"
 
 
 class ResetExpired(Exception):
@@ -76,6 +77,20 @@ def finish(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
+def offer_username(request: HttpRequest, typed: str) -> None:
+    """The frozen page's link to the reset tool brings the typed name along, in this browser's
+    session only: a link from elsewhere can put no name in the form."""
+    request.session[PREFILL_KEY] = normalize(typed)[:150]
+
+
+def offered_username(request: HttpRequest) -> str:
+    return str(request.session.get(PREFILL_KEY, ""))
+
+
+def forget_offered_username(request: HttpRequest) -> None:
+    request.session.pop(PREFILL_KEY, None)
+
+
 def advance(request: HttpRequest, state: ResetState, step: str) -> ResetState:
     return _issue(request, state.username, step)
 
@@ -107,6 +122,15 @@ def is_held(username: str) -> bool:
     return _strikes(account_key(username)).filter(held=True).exists()
 
 
+def locked_until(username: str) -> datetime | None:
+    """When a reset locked for a while unlocks again, rounded up to the minute the page shows;
+    None when it is not locked (or is held)."""
+    strikes = _strikes(account_key(username)).filter(held=False, locked_until__gt=timezone.now()).first()
+    if strikes is None or strikes.locked_until is None:
+        return None
+    return (strikes.locked_until + timedelta(seconds=59, microseconds=999999)).replace(second=0, microsecond=0)
+
+
 def take_strike(key: str) -> bool:
     """Count a check before it runs (a conditional increment, so simultaneous checks cannot pass the
     limits); False when the reset is locked. A check that passes gives its strike back."""
@@ -134,13 +158,13 @@ def _give_back_strike(key: str) -> None:
     )
 
 
-def _record_failure(request: HttpRequest, *, key: str, member: "Member | None", kind: str | None) -> bool:
+def _record_failure(request: HttpRequest, *, key: str, member: "Member | None", kinds: Sequence[str]) -> bool:
     """The strike stays. At the period's limit the reset locks for a while; at the total limit it
-    stays locked until staff unlock it. Either tells the member. `kind` None: already audited.
-    Returns whether the reset is locked now (read under the row's lock, so no second query)."""
+    stays locked until staff unlock it. Either tells the member. `kinds`: the events to audit the
+    failure with. Returns whether the reset is locked now (read under the row's lock, so no second query)."""
     with transaction.atomic():
         strikes = _strikes(key).select_for_update().get()
-        if kind is not None:
+        for kind in kinds:
             record_event(kind, request=request, username=key, member=member, reason="password reset")
         if strikes.held:
             return True
@@ -165,11 +189,11 @@ def _under_limits(
     *,
     username: str,
     member: "Member | None",
-    run: Callable[[], tuple[Outcome, str | None]],
+    run: Callable[[], tuple[Outcome, Sequence[str]]],
 ) -> Outcome:
     """One check under the address's limit and the username's strikes, both taken before it runs.
 
-    `run()` returns (Outcome, kind to audit a failure with, or None when it audited the failure itself).
+    `run()` returns (Outcome, the kinds to audit a failure with: none when it audited it all itself).
     """
     key = account_key(username)
     if not throttle.reserve(request, throttle.RESET):
@@ -179,13 +203,13 @@ def _under_limits(
         throttle.check_passed(request, throttle.RESET)  # nothing was checked
         record_rate_limited(Kind.RESET_REFUSED_LOCKED, request=request, username=key, member=member, scope=key)
         return Outcome.LOCKED
-    outcome, failed_kind = run()
+    outcome, failed_kinds = run()
     if outcome in (Outcome.PASSED, Outcome.BUSY):
         _give_back_strike(key)  # a right answer clears no earlier strike, only its own
         throttle.check_passed(request, throttle.RESET)
         return outcome
     throttle.check_failed(request, throttle.RESET)
-    locked = _record_failure(request, key=key, member=member, kind=failed_kind)
+    locked = _record_failure(request, key=key, member=member, kinds=failed_kinds)
     return Outcome.LOCKED if locked else Outcome.FAILED
 
 
@@ -194,12 +218,12 @@ def check_answers(
 ) -> Outcome:
     """The answers step. `member` is None for a name that may not use the tool (unknown, inactive, staff)."""
 
-    def run() -> tuple[Outcome, str | None]:
+    def run() -> tuple[Outcome, Sequence[str]]:
         if answers_match():
             with transaction.atomic():
                 record_event(Kind.RESET_ANSWERS_PASSED, request=request, username=username, member=member)
-            return Outcome.PASSED, None
-        return Outcome.FAILED, Kind.RESET_ANSWERS_FAILED
+            return Outcome.PASSED, ()
+        return Outcome.FAILED, (Kind.RESET_ANSWERS_FAILED,)
 
     return _under_limits(request, username=username, member=member, run=run)
 
@@ -207,19 +231,29 @@ def check_answers(
 def check_code(request: HttpRequest, *, username: str, member: "Member", code_matches: Callable[[], bool]) -> Outcome:
     """The code step (a member with two-factor sign-in). A wrong code is also an invalid sign-in
     attempt: it counts toward the account's five-strike freeze, unless the account is already frozen,
-    which is what the reset is there to undo; then the reset's own strikes alone bound it."""
+    which is what the reset is there to undo; then the reset's own strikes alone bound it.
 
-    def run() -> tuple[Outcome, str | None]:
+    Audited as the reset's own step too (reset_code_failed / reset_code_passed), beside the
+    `second_factor_failed` that every refused code is recorded as."""
+
+    def passed() -> tuple[Outcome, Sequence[str]]:
+        with transaction.atomic():
+            record_event(Kind.RESET_CODE_PASSED, request=request, username=username, member=member)
+        return Outcome.PASSED, ()
+
+    def run() -> tuple[Outcome, Sequence[str]]:
         counted = counted_code_check(request, member=member, check=code_matches, door="password reset")
         # If this code froze the account, that is recorded and told; the reset still answers with its own page.
         cast("CountedRequest", request).axes_locked_out = False
         if counted is CodeCheck.BUSY:
-            return Outcome.BUSY, None
+            return Outcome.BUSY, ()
         if counted is CodeCheck.REFUSED_FROZEN:
             if code_matches():
-                return Outcome.PASSED, None
-            return Outcome.FAILED, Kind.SECOND_FACTOR_FAILED
-        return (Outcome.PASSED if counted is CodeCheck.PASSED else Outcome.FAILED), None
+                return passed()
+            return Outcome.FAILED, (Kind.SECOND_FACTOR_FAILED, Kind.RESET_CODE_FAILED)
+        if counted is CodeCheck.PASSED:
+            return passed()
+        return Outcome.FAILED, (Kind.RESET_CODE_FAILED,)  # second_factor_failed: already, by the freeze's count
 
     return _under_limits(request, username=username, member=member, run=run)
 

@@ -18,9 +18,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.models import Device
+from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import notices, sql
@@ -28,6 +30,7 @@ from .audit import Kind, record_event
 from .models import BackupCodeDevice
 
 PENDING_KEY = "two_factor_pending"
+CODE_JUST_USED = gettext_lazy("That code was just used. Wait for your app to show a new one, then enter it.")
 BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes: 0/o, 1/l/i
 
 
@@ -51,6 +54,27 @@ def match_code(member: Any, code: str | None) -> Device | None:
             if device.verify_token(code):
                 return device
     return None
+
+
+def code_just_used(member: Any, code: str | None) -> bool:
+    """Whether `code` is the app code the member's device last accepted, still on the app's screen.
+
+    Such a code is refused (never twice), but the member is told why: the app shows it for up to
+    30 seconds after it was used, for instance at set-up just before signing in again.
+    """
+    code = (code or "").strip()
+    if not code.isdigit():
+        return False
+    device: TOTPDevice
+    for device in TOTPDevice.objects.filter(user=member, confirmed=True):
+        if device.last_t < 0 or len(code) != device.digits:
+            continue
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        on_screen = totp.t() - device.tolerance <= device.last_t <= totp.t() + device.tolerance
+        if on_screen and hotp(device.bin_key, device.last_t, digits=device.digits) == int(code):
+            return True
+    return False
 
 
 class SecondFactorBackend(ModelBackend):
@@ -98,6 +122,12 @@ def pending_sign_in(request: HttpRequest) -> dict[str, Any] | None:
     return pending
 
 
+def pending_username(request: HttpRequest) -> str:
+    """The username of this session's sign-in waiting for its code, even one that took too long."""
+    pending = request.session.get(PENDING_KEY) or {}
+    return str(pending.get("username", ""))
+
+
 def end_pending(request: HttpRequest) -> None:
     request.session.pop(PENDING_KEY, None)
 
@@ -122,8 +152,12 @@ def unconfirmed_device(member: Any) -> TOTPDevice | None:
 
 
 def qr_code_svg(device: TOTPDevice) -> str:
-    """The device's setup address as an inline SVG QR code, drawn here: no third-party service."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#111", light="#fff")
+    """The device's setup address as an inline SVG QR code, drawn here: no third-party service.
+
+    A viewBox and no width/height (omitsize), so CSS scales the whole code instead of cropping it.
+    """
+    qr = segno.make(device.config_url, error="m")
+    return qr.svg_inline(scale=1, dark="#111", light="#fff", omitsize=True)
 
 
 def secret_text(device: TOTPDevice) -> str:

@@ -4,9 +4,12 @@ Every step reads the same for a username that exists and one that does not: the 
 status codes and work (see security.questions.answers_match), so the tool reveals no accounts.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -19,22 +22,28 @@ from .forms import BUSY, CodeForm, NewPasswordForm, ResetAnswersForm, ResetUsern
 from .questions import answers_match, questions_for
 from .usernames import find_account
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
+
+# A step's view: the request and this browser's live progress for that step.
+StepView = Callable[[HttpRequest, reset.ResetState], HttpResponse]
+
 ANSWERS_REFUSED = "Those answers do not match our records. Check them and try again."
 EXPIRED = "This password reset has expired or was already used. Please start again."
 
 
-def _expired(request):
+def _expired(request: HttpRequest) -> HttpResponse:
     reset.finish(request)
     form = ResetUsernameForm()
     return render(request, "security/reset_start.html", {"form": form, "expired": EXPIRED}, status=400)
 
 
-def reset_step(step):
+def reset_step(step: str) -> Callable[[StepView], Callable[[HttpRequest], HttpResponse]]:
     """The view of one step: it runs only with this browser's live progress for that step."""
 
-    def decorate(view):
+    def decorate(view: StepView) -> Callable[[HttpRequest], HttpResponse]:
         @wraps(view)
-        def wrapper(request):
+        def wrapper(request: HttpRequest) -> HttpResponse:
             try:
                 state = reset.current(request, step, request.POST.get("state") if request.method == "POST" else None)
             except reset.ResetExpired:
@@ -46,16 +55,17 @@ def reset_step(step):
     return decorate
 
 
-def _locked(request, state):
-    context = {"username": state.username, "held": reset.is_held(state.username)}
+def _locked(request: HttpRequest, state: reset.ResetState) -> HttpResponse:
+    held = reset.is_held(state.username)
+    context = {"username": state.username, "held": held, "until": None if held else reset.locked_until(state.username)}
     return render(request, "security/reset_locked.html", context, status=429)
 
 
-def _throttled(request):
+def _throttled(request: HttpRequest) -> HttpResponse:
     return render(request, "security/reset_throttled.html", status=429)
 
 
-def _eligible(member):
+def _eligible(member: "Member | None") -> "Member | None":
     """The member the tool may reset, or None: unknown, inactive and staff accounts all read alike
     (staff have no security questions; they recover through an operator)."""
     if member is None or not member.is_active or member.is_staff:
@@ -67,12 +77,14 @@ def _eligible(member):
 @never_cache
 @login_not_required
 @supported_browser_required
-def start(request):
-    form = ResetUsernameForm(request.POST or None)
+def start(request: HttpRequest) -> HttpResponse:
+    # Prefilled only with the name this browser's frozen page offered: never from the address.
+    form = ResetUsernameForm(request.POST or None, initial={"username": reset.offered_username(request)})
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         member = find_account(username)
         record_rate_limited(Kind.RESET_STARTED, request=request, username=username, member=member)
+        reset.forget_offered_username(request)
         reset.start(request, username)
         return redirect("password_reset:answers")
     return render(request, "security/reset_start.html", {"form": form})
@@ -84,7 +96,7 @@ def start(request):
 @login_not_required
 @supported_browser_required
 @reset_step("answers")
-def answers(request, state):
+def answers(request: HttpRequest, state: reset.ResetState) -> HttpResponse:
     member = find_account(state.username)
     eligible = _eligible(member)
     form = ResetAnswersForm(questions_for(eligible, state.username), request.POST or None)
@@ -119,7 +131,7 @@ def answers(request, state):
 @login_not_required
 @supported_browser_required
 @reset_step("second_factor")
-def second_factor(request, state):
+def second_factor(request: HttpRequest, state: reset.ResetState) -> HttpResponse:
     """A reset must not bypass two-factor sign-in: an enrolled member gives a code (or a backup code)."""
     member = _eligible(find_account(state.username))
     if member is None:  # cannot happen: such names never pass the answers step
@@ -140,9 +152,15 @@ def second_factor(request, state):
             reset.advance(request, state, "password")
             return redirect("password_reset:password")
         busy = outcome is reset.Outcome.BUSY
-        context = {"form": CodeForm(), "state": state, "error": BUSY if busy else "That code is not correct."}
+        context = {"form": CodeForm(), "state": state, "error": BUSY if busy else _code_refused(member, form)}
         return render(request, "security/reset_code.html", context, status=429 if busy else 200)
     return render(request, "security/reset_code.html", {"form": form, "state": state})
+
+
+def _code_refused(member: "Member", form: CodeForm) -> str:
+    if twofactor.code_just_used(member, form.cleaned_data["code"]):
+        return str(twofactor.CODE_JUST_USED)
+    return "That code is not correct."
 
 
 @sensitive_post_parameters()
@@ -151,7 +169,7 @@ def second_factor(request, state):
 @login_not_required
 @supported_browser_required
 @reset_step("password")
-def password(request, state):
+def password(request: HttpRequest, state: reset.ResetState) -> HttpResponse:
     member = _eligible(find_account(state.username))
     if member is None:  # cannot happen: such names never pass the answers step
         return _expired(request)
@@ -165,5 +183,5 @@ def password(request, state):
 
 @never_cache
 @login_not_required
-def done(request):
+def done(request: HttpRequest) -> HttpResponse:
     return render(request, "security/reset_done.html")

@@ -48,7 +48,7 @@ def test_it_never_accepts_the_same_code_twice(client, member, enroll_totp):
     assert enter_code(client, code).status_code == 302
     replay = Client()
     sign_in(replay, "alice", MEMBER_PASSWORD)
-    assert "That code is not correct" in enter_code(replay, code).content.decode()
+    assert "That code was just used" in enter_code(replay, code).content.decode()
     assert SESSION_KEY not in replay.session
 
 
