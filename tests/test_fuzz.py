@@ -344,7 +344,7 @@ def test_it_never_fails_signed_in_staff(world):
 def test_it_finds_every_page_and_its_forms(world):
     """The fuzz reaches what it claims to: each URL pattern's own view, and the member's forms."""
     visited = pages(world)
-    assert len(visited) >= 90
+    assert len(visited) >= 75  # the project's patterns, axes' own admin pages (gone from the support site) aside
     for pattern, path in visited:
         assert resolve(path).route.replace("^", "").replace("$", "") == pattern.replace("^", "").replace("$", "")
     client = signed_in("alice")
