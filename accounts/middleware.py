@@ -6,8 +6,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from security import twofactor
+
+from .timezones import is_time_zone
 
 
 class AccountSetupMiddleware:
@@ -43,3 +46,22 @@ class AccountSetupMiddleware:
         if not user.is_verified() and twofactor.must_enroll(user):
             return "accounts:two_factor_setup", {reverse("accounts:two_factor_setup"), sign_out}
         return None
+
+
+class MemberTimeZoneMiddleware:
+    """Show times in the signed-in member's own time zone; UTC while none is known."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = getattr(request.user, "time_zone", "") if request.user.is_authenticated else ""
+        if is_time_zone(name):
+            timezone.activate(name)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            # A worker thread serves other members next: never leave this member's zone behind.
+            timezone.deactivate()

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from accounts.models import User
+from accounts.timezones import time_zone_choices
 from security.forms import CurrentPasswordMixin, current_password_field
 
 from .models import Claim, ContactDetails
@@ -167,3 +168,19 @@ class ChangeEmailForm(ErrorsDescribedMixin, CurrentPasswordMixin, forms.Form):
         if email.lower() == (self.member.email or "").lower():
             raise forms.ValidationError("That is already your email address.", code="unchanged")
         return email
+
+
+class TimeZoneForm(ErrorsDescribedMixin, forms.Form):
+    """The zone the portal's times are shown in; the US zones first, then every other one."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+        help_text="Dates and times on the portal and in our emails are shown in this time zone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+        self.fields["time_zone"].widget.attrs["class"] = "input"

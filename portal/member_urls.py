@@ -11,4 +11,8 @@ urlpatterns = [
     path("claims/<str:claim_number>/", member_views.claim_detail, name="claim"),
     path("profile/", member_views.profile, name="profile"),
     path("profile/email/", member_views.change_email, name="change_email"),
+    path("profile/email/pending/", member_views.pending_email, name="pending_email"),
+    path("profile/email/confirm/<str:token>/", member_views.confirm_email, name="confirm_email"),
+    path("profile/time-zone/", member_views.time_zone, name="time_zone"),
+    path("profile/time-zone/browser/", member_views.default_time_zone, name="default_time_zone"),
 ]

@@ -5,8 +5,9 @@ Every lookup starts from request.user, so changing an ID in the address finds no
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from . import claims as member_claims
 from . import services
 from .coverage import card_for, enrollment_of, family_cards
-from .forms import ChangeEmailForm, ClaimFilterForm, ContactDetailsForm
+from .forms import ChangeEmailForm, ClaimFilterForm, ContactDetailsForm, TimeZoneForm
 from .pdf import id_card_pdf
 
 CLAIMS_PER_PAGE = 20
@@ -70,12 +71,39 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         changed = services.update_contact_details(member=request.user, form=form, request=request)
         if changed:
-            messages.success(request, f"Your {' and '.join(changed)} {'is' if len(changed) == 1 else 'are'} saved.")
+            what = gettext(" and ").join(changed)
+            messages.success(
+                request, ngettext("Your %(what)s is saved.", "Your %(what)s are saved.", len(changed)) % {"what": what}
+            )
         else:
-            messages.info(request, "Nothing was changed.")
+            messages.info(request, gettext("Nothing was changed."))
         return redirect("member:profile")
     context = {"form": form, "enrollment": enrollment_of(request.user)}
     return render(request, "portal/profile.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def time_zone(request):
+    """The time zone the member's times are shown in: a page of its own, as the list is long."""
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    if request.method == "POST":
+        if form.is_valid():
+            services.set_time_zone(member=request.user, time_zone=form.cleaned_data["time_zone"])
+            messages.success(request, gettext("Your time zone is saved."))
+            return redirect("member:profile")
+        return render(request, "portal/time_zone.html", {"form": form}, status=400)
+    return render(request, "portal/time_zone.html", {"form": form})
+
+
+@require_http_methods(["POST"])
+def default_time_zone(request):
+    """The browser's own zone, sent once after sign-in; kept only while the member has chosen none."""
+    try:
+        services.default_time_zone(member=request.user, time_zone=request.POST.get("time_zone", ""))
+    except ValueError:
+        return HttpResponseBadRequest(gettext("Not a time zone."), content_type="text/plain")
+    return HttpResponse(status=204)
 
 
 @sensitive_post_parameters("current_password")
@@ -84,7 +112,43 @@ def profile(request):
 def change_email(request):
     form = ChangeEmailForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.change_email(member=request.user, email=form.cleaned_data["email"], request=request)
-        messages.success(request, "Your email address is changed. We told your previous address too.")
+        email = form.cleaned_data["email"]
+        services.request_email_change(member=request.user, email=email, request=request)
+        sent = gettext("We sent a link to %(email)s. Open it to finish changing your email address.")
+        messages.success(request, sent % {"email": email})
         return redirect("member:profile")
     return render(request, "portal/change_email.html", {"form": form})
+
+
+@require_http_methods(["POST"])
+def pending_email(request):
+    """Send the confirmation link again, or cancel the change."""
+    pending = request.user.pending_email
+    if not pending:
+        messages.info(request, gettext("No email change is waiting for confirmation."))
+    elif request.POST.get("action") == "resend":
+        services.resend_email_link(member=request.user, request=request)
+        messages.success(request, gettext("We sent the link again to %(email)s.") % {"email": pending})
+    elif request.POST.get("action") == "cancel":
+        services.cancel_email_change(member=request.user, request=request)
+        messages.success(request, gettext("The email change is cancelled. Your email address is unchanged."))
+    else:
+        return HttpResponseBadRequest(gettext("Choose resend or cancel."), content_type="text/plain")
+    return redirect("member:profile")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_email(request, token):
+    """The link sent to the new address: it confirms the change for the member signed in, and nothing else."""
+    try:
+        new_email = services.pending_email_for_link(member=request.user, token=token)
+        if request.method == "POST":
+            services.confirm_email_change(member=request.user, token=token, request=request)
+    except services.EmailLinkError:
+        return render(request, "portal/confirm_email.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        done = gettext("Your email address is now %(email)s. We told your previous address too.")
+        messages.success(request, done % {"email": new_email})
+        return redirect("member:profile")
+    return render(request, "portal/confirm_email.html", {"new_email": new_email, "token": token})

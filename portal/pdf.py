@@ -3,7 +3,7 @@
 import unicodedata
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from fpdf import FPDF
 
 from .money import usd
@@ -40,7 +40,8 @@ def id_card_pdf(card):
     pdf.set_author("Member Portal")
     pdf.set_creator("Member Portal")
     pdf.set_lang("en-US")
-    pdf.set_creation_date(timezone.now())
+    printed_at = timezone.now()
+    pdf.set_creation_date(printed_at)
     pdf.set_auto_page_break(False)
     pdf.c_margin = 0
     pdf.add_page()
@@ -59,6 +60,8 @@ def id_card_pdf(card):
         "Show this card whenever you receive care.",
         align="L",
     )
+    # In the member's own time zone (active for the request), so "printed on" reads as their clock did.
+    pdf.text(20, 44, pdf_text(f"Printed {formats.date_format(timezone.localtime(printed_at), 'DATETIME_FORMAT')}"))
 
     left = 20
     top = 48
@@ -103,7 +106,7 @@ def _front(pdf, card, x, y):
     _label_value(pdf, x + 4, y + 15, "Member", card.name, size=10)
     _label_value(pdf, x + 4, y + 23, "Member ID", card.card_id, size=10)
     _label_value(pdf, x + 47, y + 23, "Group", enrollment.group_number, size=10)
-    _label_value(pdf, x + 4, y + 31, "Coverage since", f"{enrollment.coverage_start:%m/%d/%Y}", size=8)
+    _label_value(pdf, x + 4, y + 31, "Coverage since", formats.date_format(enrollment.coverage_start), size=8)
     _label_value(pdf, x + 47, y + 31, "Network", plan.get_network_display(), size=8)
 
     copays = [

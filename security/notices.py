@@ -1,25 +1,38 @@
 """Emails that tell a member about a change to their account's security.
 
 Sent only once the change has committed, and never containing a password, an answer or a link
-that acts on the account.
+that acts on the account (the one exception, confirming a new address, needs the member signed in).
+Each says when, in the member's own time zone.
 """
 
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+
+def _member_zone(member: Any) -> zoneinfo.ZoneInfo:
+    # Read as an attribute, so this layer needs no knowledge of the member model.
+    name = getattr(member, "time_zone", "") or "UTC"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def _send(member: Any, subject: str, template: str, *, to: str | None = None, **context: Any) -> None:
     address = member.email if to is None else to
     if not address:
         return
-    body = render_to_string(
-        f"security/email/{template}.txt",
-        {"member": member, "support_phone": settings.PORTAL_SUPPORT_PHONE, **context},
-    )
+    with timezone.override(_member_zone(member)):
+        body = render_to_string(
+            f"security/email/{template}.txt",
+            {"member": member, "support_phone": settings.PORTAL_SUPPORT_PHONE, "when": timezone.now(), **context},
+        )
     transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
 
 
@@ -55,3 +68,16 @@ def reset_held(member: Any) -> None:
 def email_changed(member: Any, previous_email: str) -> None:
     # To the previous address: if the change was not the member's, that is where they still read mail.
     _send(member, "Your email address was changed", "email_changed", to=previous_email)
+
+
+def confirm_new_email(member: Any, new_email: str, confirm_url: str, valid_hours: int) -> None:
+    # To the new address only: opening the link proves the member reads mail there.
+    _send(
+        member,
+        "Confirm your new email address",
+        "confirm_new_email",
+        to=new_email,
+        new_email=new_email,
+        confirm_url=confirm_url,
+        valid_hours=valid_hours,
+    )

@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Times on every page in the member's own zone (UTC when none is known).
+    "accounts.middleware.MemberTimeZoneMiddleware",
     # Idle and absolute expiry, re-authentication on return: before anything else sees the member.
     "security.middleware.SessionPolicyMiddleware",
     # Every page needs a signed-in member unless its view is marked @login_not_required.
@@ -283,6 +285,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date style on every page, email and PDF: "Dec 1, 2026" and "Dec 1, 2026, 5:57 PM CST".
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

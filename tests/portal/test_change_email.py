@@ -1,4 +1,7 @@
-"""Changing the email address: only with the current password, audited, and the old address told."""
+"""Changing the email address: only with the current password, only once a link sent to the new
+address is opened by the member signed in, audited, and the old address told."""
+
+import re
 
 from axes.models import AccessAttempt
 from django.core import mail
@@ -15,6 +18,10 @@ def change(client, email=NEW, password=MEMBER_PASSWORD):
     return client.post(URL, {"email": email, "current_password": password})
 
 
+def link_in(message):
+    return re.search(r"http://testserver(/profile/email/confirm/[^/\s]+/)", message.body).group(1)
+
+
 def test_it_changes_the_email_after_the_password_and_tells_the_old_address(
     client, member, django_capture_on_commit_callbacks
 ):
@@ -22,11 +29,17 @@ def test_it_changes_the_email_after_the_password_and_tells_the_old_address(
     with django_capture_on_commit_callbacks(execute=True):
         assert change(client)["Location"] == "/profile/"
     member.refresh_from_db()
-    assert member.email == NEW
-    assert event_kinds(member=member) == [SecurityEvent.Kind.EMAIL_CHANGED]
-    assert [(m.subject, m.to) for m in mail.outbox] == [("Your email address was changed", ["alice@example.com"])]
-    assert MEMBER_PASSWORD not in mail.outbox[0].body and "1-800-555-0199" in mail.outbox[0].body
-    assert "Your email address is changed." in client.get("/profile/").content.decode()
+    assert member.email == "alice@example.com" and member.pending_email == NEW
+    assert [(m.subject, m.to) for m in mail.outbox] == [("Confirm your new email address", [NEW])]
+    link = link_in(mail.outbox[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(link)["Location"] == "/profile/"
+    member.refresh_from_db()
+    assert member.email == NEW and member.pending_email == ""
+    assert event_kinds(member=member) == [SecurityEvent.Kind.EMAIL_CHANGE_REQUESTED, SecurityEvent.Kind.EMAIL_CHANGED]
+    assert [(m.subject, m.to) for m in mail.outbox[1:]] == [("Your email address was changed", ["alice@example.com"])]
+    assert MEMBER_PASSWORD not in mail.outbox[1].body and "1-800-555-0199" in mail.outbox[1].body
+    assert "Your email address is now alice.new@example.org." in client.get("/profile/").content.decode()
 
 
 def test_it_refuses_a_wrong_password_and_counts_it_toward_the_freeze(client, member):

@@ -31,8 +31,8 @@ def test_within_the_window_the_change_works_without_the_password(signed_in, memb
     response = signed_in.post("/profile/email/", {"email": "alice.new@example.org"})
     assert response.status_code == 302
     member.refresh_from_db()
-    assert member.email == "alice.new@example.org"
-    assert Kind.EMAIL_CHANGED in event_kinds(member=member)
+    assert member.pending_email == "alice.new@example.org"
+    assert Kind.EMAIL_CHANGE_REQUESTED in event_kinds(member=member)
 
 
 def test_within_the_window_two_factor_setup_goes_straight_to_the_code(signed_in, member):
