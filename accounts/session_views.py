@@ -46,7 +46,11 @@ def _status(request: HttpRequest) -> JsonResponse:
         ended = getattr(request, "portal_session_ended", None)  # ended by this very request, and why
         return JsonResponse({"signed_in": False, "signed_out": ended} if ended else {"signed_in": False})
     seconds_left = sessions.seconds_left(request, sessions.now())
-    status: dict[str, Any] = {"signed_in": True, "seconds_left": seconds_left, "warning_seconds": settings.PORTAL_IDLE_WARNING_SECONDS}
+    status: dict[str, Any] = {
+        "signed_in": True,
+        "seconds_left": seconds_left,
+        "warning_seconds": settings.PORTAL_IDLE_WARNING_SECONDS,
+    }
     if sessions.is_locked(request):
         # Reopened from outside: the idle limit runs on, and pages wait for "Confirm it's you".
         status |= {"locked": True, "confirm_url": reverse("accounts:confirm")}
@@ -108,5 +112,7 @@ def end_session(request: "MemberRequest", session_id: int) -> HttpResponse:
 def end_other_sessions(request: "MemberRequest") -> HttpResponse:
     others = sessions.active_sessions(request.user).exclude(session_key=request.session.session_key)
     ended = sessions.end_sessions(member=request.user, sessions=others, request=request, reason="all other sessions")
-    messages.success(request, ngettext("Signed out %(n)d other session.", "Signed out %(n)d other sessions.", ended) % {"n": ended})
+    messages.success(
+        request, ngettext("Signed out %(n)d other session.", "Signed out %(n)d other sessions.", ended) % {"n": ended}
+    )
     return redirect("accounts:sessions")

@@ -7,6 +7,9 @@ from security.admin_views import security_overview
 
 from . import views
 
+# A failure inside a view: the branded page, rendered without the request.
+handler500 = views.server_error
+
 # admin.site is the support site (portal.admin.SupportSite, set in portal.apps.PortalAdminConfig).
 urlpatterns = [
     path("", views.home, name="home"),

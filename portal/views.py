@@ -6,8 +6,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -70,6 +71,12 @@ def security_page(request):
         "password_min_length": settings.PORTAL_PASSWORD_MIN_LENGTH,
     }
     return render(request, "portal/security.html", context)
+
+
+def server_error(request):
+    """handler500: the branded page from settings alone, with no request context (it may be what failed)."""
+    page = loader.get_template("500.html").render({"support_phone": settings.PORTAL_SUPPORT_PHONE})
+    return HttpResponseServerError(page)
 
 
 @require_safe

@@ -58,7 +58,7 @@ def test_it_filters_by_date_range_status_and_provider(client, member, enrollment
     assert claim_numbers(client.get(URL, {"provider": lab.pk})) == [may.claim_number, march.claim_number]
     both = client.get(URL, {"provider": lab.pk, "status": "processed", "date_from": "2026-03-01"})
     assert claim_numbers(both) == [march.claim_number]
-    assert "1 claim match your filters" in both.content.decode()
+    assert "1 claim matches your filters" in both.content.decode()
 
 
 def test_it_offers_only_the_familys_providers(client, member, make_member, enrollment, make_enrollment, make_claim,
