@@ -127,9 +127,9 @@ def frozen_response(
         response = render(request, "accounts/login.html", context, status=429)
     else:
         typed = (credentials or {}).get("username") or twofactor.pending_username(request)
-        if typed:
-            reset.offer_username(request, str(typed))  # the page's reset link brings the name along
         response = render(request, "accounts/login.html", {"frozen": True}, status=settings.AXES_HTTP_RESPONSE_CODE)
+        if typed:
+            reset.offer_username(response, str(typed))  # the page's reset link brings the name along
     cast("LockoutPage", response).is_lockout_page = True
     return response
 

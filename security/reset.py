@@ -18,7 +18,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from . import notices, throttle
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 SALT = "security.reset"
 SESSION_KEY = "password_reset_state"
-PREFILL_KEY = "password_reset_username"
+PREFILL_COOKIE = "portal_reset_username"
+PREFILL_SECONDS = 15 * 60  # long enough to go from the frozen page to the reset tool
 
 
 class ResetExpired(Exception):
@@ -77,18 +78,27 @@ def finish(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
-def offer_username(request: HttpRequest, typed: str) -> None:
-    """The frozen page's link to the reset tool brings the typed name along, in this browser's
-    session only: a link from elsewhere can put no name in the form."""
-    request.session[PREFILL_KEY] = normalize(typed)[:150]
+def offer_username(response: HttpResponse, typed: str) -> None:
+    """The frozen page's link to the reset tool brings the typed name along, in a signed cookie of
+    this browser only (a link from elsewhere can put no name in the form). A cookie, not the
+    session: a refused attempt must not cost a session row, however many an attacker sends."""
+    response.set_signed_cookie(
+        PREFILL_COOKIE,
+        normalize(typed)[:150],
+        salt=SALT,
+        max_age=PREFILL_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def offered_username(request: HttpRequest) -> str:
-    return str(request.session.get(PREFILL_KEY, ""))
+    return str(request.get_signed_cookie(PREFILL_COOKIE, default="", salt=SALT, max_age=PREFILL_SECONDS))
 
 
-def forget_offered_username(request: HttpRequest) -> None:
-    request.session.pop(PREFILL_KEY, None)
+def forget_offered_username(response: HttpResponse) -> None:
+    response.delete_cookie(PREFILL_COOKIE, samesite="Lax")
 
 
 def advance(request: HttpRequest, state: ResetState, step: str) -> ResetState:

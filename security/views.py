@@ -84,9 +84,10 @@ def start(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"]
         member = find_account(username)
         record_rate_limited(Kind.RESET_STARTED, request=request, username=username, member=member)
-        reset.forget_offered_username(request)
         reset.start(request, username)
-        return redirect("password_reset:answers")
+        response = redirect("password_reset:answers")
+        reset.forget_offered_username(response)
+        return response
     return render(request, "security/reset_start.html", {"form": form})
 
 

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from security import reset, twofactor
@@ -31,7 +32,17 @@ def freeze_by_sign_in(client, username):
 
 def test_the_frozen_page_brings_the_username_to_the_reset_tool(client, member):
     freeze_by_sign_in(client, "Alice ")
+    # In a signed cookie of this browser: a refused attempt costs no session row.
+    assert "sessionid" not in client.cookies and not Session.objects.exists()
     assert 'value="alice"' in username_input(client.get(RESET))
+    # Used once: the reset started, the form is empty again.
+    client.post(RESET, {"username": "alice"})
+    assert 'value="alice"' not in username_input(client.get(RESET))
+
+
+def test_a_forged_prefill_cookie_fills_in_nothing(client, member):
+    client.cookies["portal_reset_username"] = "alice"
+    assert 'value="alice"' not in username_input(client.get(RESET))
 
 
 def test_it_reads_the_same_for_an_unknown_name(make_member):
