@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -18,7 +19,7 @@ from accounts.services import create_member
 from portal.models import Claim, Enrollment
 from security.questions import QUESTIONS
 from tests.browser.conftest import sign_in
-from tests.conftest import MEMBER_ANSWERS, MEMBER_PASSWORD, totp_code
+from tests.conftest import MEMBER_ANSWERS, MEMBER_PASSWORD, support_role, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -158,6 +159,7 @@ def test_the_member_area(page, axe, db):
         "explanation of benefits, denied": f"/claims/{claim_of[Claim.Status.DENIED]}/",
         "profile": "/profile/",
         "change email": "/profile/email/",
+        "time zone": "/profile/time-zone/",
     }
     for name, path in pages.items():
         visit(page, path)
@@ -181,7 +183,86 @@ def test_the_member_area(page, axe, db):
     page.get_by_role("button", name="Change email address").click()
     expect(page.get_by_role("alert")).to_be_visible()
     axe.check("change email, wrong password")
+    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Change email address").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    axe.check("change email, waiting for confirmation")
+    link = re.search(r"https?://[^/\s]+(/profile/email/confirm/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    visit(page, link)
+    expect(page.get_by_role("heading", name="Confirm your new email address")).to_be_visible()
+    axe.check("confirm new email address")
+    visit(page, link.replace("/confirm/", "/confirm/x"))
+    expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
+    axe.check("confirm new email address, link refused")
     axe.assert_none()
+
+
+def test_confirm_its_you(page, axe, make_member):
+    make_member("alice")
+    page.goto("/accounts/login/")
+    sign_in(page, "alice")
+    expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
+    page.goto("/claims/")  # a return from outside: the portal asks for the password again
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    axe.check("confirm it's you")
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe.check("confirm it's you, wrong password")
+    axe.assert_none()
+
+
+def test_the_error_pages(page, axe, settings):
+    settings.ROOT_URLCONF = "tests.portal.error_urls"
+    page.goto("/no-such-page/")
+    axe.check("404 not found")
+    for status in (400, 403, 429, 500):
+        page.goto(f"/test-errors/{status}/")
+        axe.check(f"{status} error page")
+    axe.assert_none()
+
+
+def test_the_support_site(page, axe, make_member, enroll_totp):
+    agent = make_member("sam", first_name="Sam", is_staff=True, with_questions=False)
+    agent.groups.add(support_role("Support"))
+    device = enroll_totp(agent)
+    make_member("fred", first_name="Fred")
+    page.goto("/admin/")
+    sign_in(page, "sam")
+    page.get_by_label(re.compile("Code from your authenticator app")).fill(totp_code(device))
+    page.get_by_role("button", name="Verify and sign in").click()
+    expect(page.get_by_role("link", name="Security overview")).to_be_visible()
+    axe.check("support site home")
+    page.get_by_role("link", name="Members", exact=True).first.click()
+    axe.check("members list")
+    page.get_by_role("link", name="fred", exact=True).click()
+    expect(page.locator("section.member-facts")).to_be_visible()
+    axe.check("member page")
+    page.get_by_role("link", name="All of this member's events in the audit log").click()
+    axe.check("audit log list, one member")
+    page.locator("#nav-sidebar").get_by_role("link", name=re.compile("security events", re.I)).click()
+    axe.check("audit log list")
+    axe.assert_none()
+
+
+def test_the_security_overview(page, axe, make_member, enroll_totp):
+    agent = make_member("sam", is_staff=True, with_questions=False)
+    agent.groups.add(support_role("Support"))
+    device = enroll_totp(agent)
+    page.goto("/admin/")
+    sign_in(page, "sam")
+    page.get_by_label(re.compile("Code from your authenticator app")).fill(totp_code(device))
+    page.get_by_role("button", name="Verify and sign in").click()
+    page.get_by_role("link", name="Security overview").click()
+    expect(page.get_by_role("heading", name=re.compile("Failed sign-ins per hour"))).to_be_visible()
+    axe.check("security overview")
+    assert not axe.violations, axe.violations
+    # The one thing axe cannot decide: the contrast of the chart's SVG axis text (#333 on white),
+    # whose background it cannot read inside an SVG. Anything else undecided still fails.
+    undecided = axe.incomplete.get("security overview", [])
+    assert [found["rule"] for found in undecided] in ([], ["color-contrast"]), undecided
+    for target in (target for found in undecided for target in found["where"]):
+        assert page.locator(target).evaluate("node => node.closest('svg.bar-chart') !== null"), target
 
 
 def test_the_account_security_pages(page, axe, make_member):
@@ -234,6 +315,13 @@ def test_the_account_security_pages(page, axe, make_member):
     axe.check("two-factor setup: backup codes")
     visit(page, "/accounts/security/two-factor/")
     axe.check("two-factor sign-in, on")
+    page.get_by_label("Your current password").fill("not it")
+    page.get_by_role("button", name="Make new backup codes").click()
+    axe.check("two-factor sign-in, new backup codes refused")
+    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Make new backup codes").click()
+    expect(page.get_by_role("heading", name=re.compile("backup codes", re.I))).to_be_visible()
+    axe.check("new backup codes")
     axe.assert_none()
 
 
