@@ -77,8 +77,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return frozen_response(request, credentials={"username": request.POST.get("username", "")})
     status = 429 if form.has_error("__all__", "throttled") or form.has_error("__all__", "busy") else 200
     context = {"form": form, "next": next_url, "signed_out": request.GET.get("signed_out")}
-    if request.method == "POST" and status == 200:
-        context["tries_left"] = tries_left(request.POST.get("username", ""))
+    if request.method == "POST" and status == 200 and "username" in form.cleaned_data:
+        # The cleaned name only: one the form refused (a NUL, say) is counted nowhere, so it has no tries.
+        context["tries_left"] = tries_left(form.cleaned_data["username"])
     if context["signed_out"] not in SIGNED_OUT_REASONS:
         context["signed_out"] = None
     return render(request, "accounts/login.html", context, status=status)

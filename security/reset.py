@@ -82,10 +82,9 @@ def offer_username(response: HttpResponse, typed: str) -> None:
     """The frozen page's link to the reset tool brings the typed name along, in a signed cookie of
     this browser only (a link from elsewhere can put no name in the form). A cookie, not the
     session: a refused attempt must not cost a session row, however many an attacker sends."""
-    response.set_signed_cookie(
+    response.set_cookie(
         PREFILL_COOKIE,
-        normalize(typed)[:150],
-        salt=SALT,
+        signing.dumps(normalize(typed)[:150], salt=SALT),  # base64: any name fits in a header
         max_age=PREFILL_SECONDS,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
@@ -94,7 +93,10 @@ def offer_username(response: HttpResponse, typed: str) -> None:
 
 
 def offered_username(request: HttpRequest) -> str:
-    return str(request.get_signed_cookie(PREFILL_COOKIE, default="", salt=SALT, max_age=PREFILL_SECONDS))
+    try:
+        return str(signing.loads(request.COOKIES.get(PREFILL_COOKIE, ""), salt=SALT, max_age=PREFILL_SECONDS))
+    except signing.BadSignature:  # missing, forged or expired (SignatureExpired is one)
+        return ""
 
 
 def forget_offered_username(response: HttpResponse) -> None:

@@ -1,9 +1,19 @@
 """Tests: the zero-setup default (SQLite, local memory), or DATABASE_URL/CACHE_URL when given."""
 
 import os
+import re
 
-from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, PASSWORD_HASHERS, SILENCED_SYSTEM_CHECKS
+# Each pytest-xdist worker gets a Redis database of its own (the address limits, the per-minute
+# audit of refusals and a cache flush would otherwise reach across workers); in the environment,
+# so the app servers a live test starts use the same one.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("CACHE_URL", "").startswith("redis://"):
+    _url = re.match(r"(redis://[^/]+)/?(\d*)$", os.environ["CACHE_URL"])
+    if _url:
+        os.environ["CACHE_URL"] = f"{_url[1]}/{int(_url[2] or 0) + int(_worker[2:])}"
+
+from .base import *  # noqa: E402, F403
+from .base import BASE_DIR, DATABASES, PASSWORD_HASHERS, SILENCED_SYSTEM_CHECKS  # noqa: E402
 
 SECRET_KEY = "test-only-insecure-key"
 (BASE_DIR / "var").mkdir(exist_ok=True)

@@ -130,3 +130,8 @@ def test_the_code_just_used_is_named_in_the_reset_too(client, member, enroll_tot
     state = state_of(client.get(CODE_STEP))
     page = client.post(CODE_STEP, {"state": state, "code": totp_code(device)}).content.decode()
     assert "That code was just used" in page
+
+
+def test_a_name_in_any_script_is_brought_along(client, member):
+    freeze_by_sign_in(client, "алиса")
+    assert 'value="алиса"' in username_input(client.get(RESET))
