@@ -5,8 +5,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import MEMBER_PASSWORD
+
+# Both test workers and their browsers share two cores: a page may take longer than Playwright's
+# default 5 s to show what is expected. Only the waiting grows; every expectation stays.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
