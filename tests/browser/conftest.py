@@ -67,6 +67,17 @@ def sign_in(page, username, password=MEMBER_PASSWORD):
     page.wait_for_load_state()
 
 
+def open_two_factor_setup(page, username="alice"):
+    """Sign in and walk to the two-factor set-up step that shows the QR code and the key."""
+    page.goto("/accounts/login/")
+    sign_in(page, username)
+    page.get_by_role("link", name="Security settings").click()
+    page.get_by_role("link", name="Manage two-factor sign-in").click()
+    page.get_by_role("link", name="Turn on two-factor sign-in").click()
+    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+
+
 class Traffic:
     """The requests the pages of a browser context have under way, so a step can wait until they have heard back."""
 

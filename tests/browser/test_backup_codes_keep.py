@@ -9,8 +9,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
-from tests.conftest import MEMBER_PASSWORD
+from tests.browser.conftest import open_two_factor_setup
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +23,7 @@ def code_for(secret_text):
 
 
 def show_backup_codes(page):
-    page.goto("/accounts/login/")
-    sign_in(page, "alice")
-    page.get_by_role("link", name="Security settings").click()
-    page.get_by_role("link", name="Manage two-factor sign-in").click()
-    page.get_by_role("link", name="Turn on two-factor sign-in").click()
-    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
+    open_two_factor_setup(page)
     page.get_by_label("The 6-digit code your app shows now").fill(code_for(page.locator("#totp-secret").inner_text()))
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Your backup codes")).to_be_visible()

@@ -8,8 +8,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
-from tests.conftest import MEMBER_PASSWORD
+from tests.browser.conftest import open_two_factor_setup, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +23,7 @@ def code_for(secret_text, at=None):
 
 def test_it_turns_on_two_factor_and_signs_in_with_a_code(page, make_member):
     make_member("alice", first_name="Alice")
-    page.goto("/accounts/login/")
-    sign_in(page, "alice")
-    page.get_by_role("link", name="Security settings").click()
-    page.get_by_role("link", name="Manage two-factor sign-in").click()
-    page.get_by_role("link", name="Turn on two-factor sign-in").click()
-    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
+    open_two_factor_setup(page)
 
     expect(page.get_by_role("figure", name="QR code for your authenticator app").locator("svg")).to_be_visible()
     secret = page.locator("#totp-secret").inner_text()

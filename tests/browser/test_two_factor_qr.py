@@ -10,8 +10,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
-from tests.conftest import MEMBER_PASSWORD
+from tests.browser.conftest import open_two_factor_setup
 
 pytestmark = pytest.mark.browser
 
@@ -22,13 +21,7 @@ SHOTS = Path("/work/notes/shots")
 def test_the_qr_code_scans_to_the_key_printed_beside_it(page, make_member, width, height):
     make_member("alice", first_name="Alice")
     page.set_viewport_size({"width": width, "height": height})
-    page.goto("/accounts/login/")
-    sign_in(page, "alice")
-    page.get_by_role("link", name="Security settings").click()
-    page.get_by_role("link", name="Manage two-factor sign-in").click()
-    page.get_by_role("link", name="Turn on two-factor sign-in").click()
-    page.get_by_label("Your current password").fill(MEMBER_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
+    open_two_factor_setup(page)
 
     qr = page.get_by_role("figure", name="QR code for your authenticator app").locator("svg")
     expect(qr).to_be_visible()
