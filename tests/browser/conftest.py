@@ -119,9 +119,14 @@ class PausedClocks:
     def run(self, seconds):
         """Let `seconds` pass in one stretch (the server's clock first, so a request the last tick
         sends sees the same moment), then wait for the pages to hear back."""
+        # A page's deferred scripts (the session timer) may still be unrun when its heading shows:
+        # time moved before then would pass with no timer set, and the timer would start late.
+        for page in self.page.context.pages:
+            page.wait_for_load_state("load")
         self.server.advance(seconds)
         self.page.clock.run_for(round(seconds * 1000))
-        self.traffic.settle(self.page)
+        for page in self.page.context.pages:
+            self.traffic.settle(page)
 
     def tick(self, seconds=1):
         """Let `seconds` pass one second at a time, each second's requests answered before the next."""
