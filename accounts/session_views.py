@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -76,7 +77,7 @@ def sign_in_activity(request: "MemberRequest") -> HttpResponse:
             "event": event,
             "browser": describe_browser(event.user_agent),
             "place": approximate_place(event.ip_address),
-            "failed": event.kind != Kind.SIGN_IN_SUCCEEDED,
+            "failed": event.kind in SecurityEvent.FAILED_SIGN_IN_KINDS,  # a freeze or unfreeze is no attempt
         }
         for event in events
     ]
@@ -104,7 +105,7 @@ def end_session(request: "MemberRequest", session_id: int) -> HttpResponse:
         sessions.active_sessions(request.user).filter(pk=session_id).exclude(session_key=request.session.session_key)
     )
     ended = sessions.end_sessions(member=request.user, sessions=chosen, request=request, reason="one session")
-    messages.success(request, "That session is signed out." if ended else "That session had already ended.")
+    messages.success(request, _("That session is signed out.") if ended else _("That session had already ended."))
     return redirect("accounts:sessions")
 
 

@@ -74,6 +74,9 @@ class SessionPolicyMiddleware:
         if not sessions.is_listed(request):
             sessions.end_unlisted(request)
             return self._signed_out(request, view_func, None)
+        if sessions.listing_ended(request):  # the one read of the listing: is it ended, is it locked
+            logout(request)  # ended (and audited) by whoever ended it
+            return self._signed_out(request, view_func, None)
         if not sessions.is_locked(request) and sessions.came_from_outside(request):
             sessions.lock_for_return(request)
         if sessions.is_locked(request):

@@ -201,6 +201,9 @@ class MemberSession(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=40, blank=True)
+    # Set when the member came back from outside, cleared by "Confirm it's you". Kept on the row, not
+    # in the session data, so a request still running in another tab cannot save the lock away.
+    locked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_activity_at"]

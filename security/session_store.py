@@ -12,11 +12,12 @@ The same table and the same rows as django.contrib.sessions.backends.db; these t
   session middleware's save afterwards then costs nothing.
 - The member's list of sessions (MemberSession) never loses sight of a signed-in session. A new
   key (cycle_key() from login() and update_session_auth_hash(), or create() on a session that
-  had one) takes the listed session along, in the transaction that deletes the old key's row; if
-  the listing was ended meanwhile, the session ends instead of moving. Deleting a session
-  (flush(), logout(), ending it) ends its listing. A signed-in session written without a listing
-  (a login() that did not go through sessions.start(), such as a test's force_login) is listed
-  as its row is inserted. So every signed-in session carries LISTED_KEY and has a live listing.
+  had one) takes the listed session along (its lock on return too), in the transaction that
+  deletes the old key's row; if the listing was ended meanwhile, the session ends instead of
+  moving. Deleting a session (flush(), logout(), ending it) ends its listing. A signed-in session
+  written without a listing (a login() that did not go through sessions.start(), such as a test's
+  force_login) is listed as its row is inserted. So every signed-in session carries LISTED_KEY and
+  has a live listing.
 """
 
 from contextlib import nullcontext

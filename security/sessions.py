@@ -2,8 +2,10 @@
 
 Coming back from outside the portal (a bookmark, a typed address, another site) locks the session:
 every tab is sent to "Confirm it's you" until the member gives their password again. The lock is
-no activity, so the idle and absolute limits still end a locked session. A sign-in or a
-confirmation stamps the session as recently authenticated for PORTAL_RECENT_AUTH_SECONDS.
+kept on the session's listing (MemberSession.locked_at), not in the session's data, which a request
+of another tab still under way may save back without it. The lock is no activity, so the idle and
+absolute limits still end a locked session. A sign-in or a confirmation stamps the session as
+recently authenticated for PORTAL_RECENT_AUTH_SECONDS.
 
 The server alone decides when a session ends; the page's timer script only warns the member
 ahead of time, and at its deadline asks the server (which ends the session there and then).
@@ -46,7 +48,8 @@ def now() -> float:
 
 SIGNED_IN_KEY = "policy_signed_in_at"
 ACTIVE_KEY = "policy_active_at"
-LOCKED_KEY = "policy_locked_at"
+# Where the lock was kept before it moved to the listing: a session still carrying it is locked.
+LEGACY_LOCKED_KEY = "policy_locked_at"
 AUTHENTICATED_KEY = "policy_authenticated_at"
 # In the query of the page timer's navigation to sign-in (?signed_out=idle): never activity.
 TIMER_MARKER = "signed_out"
@@ -99,17 +102,68 @@ def expiry_reason(request: HttpRequest, at: float) -> str | None:
     return expired(*stamps(request), at)
 
 
+# What the session's listing says of the lock; ENDED: no open listing (ended meanwhile, or never listed).
+OPEN, LOCKED, ENDED = "open", "locked", "ended"
+# On the request: (session key, lock state) as read from the listing, so a request reads it once.
+_LOCK_STATE_ATTR = "_portal_session_lock"
+
+
 def is_locked(request: HttpRequest) -> bool:
-    """The member came back from outside and has not confirmed it is them yet."""
-    return LOCKED_KEY in request.session
+    """The member came back from outside and has not confirmed it is them yet.
+
+    True as well for a session without an open listing: whatever it is, it is not let through.
+    """
+    return _lock_state(request) != OPEN
+
+
+def listing_ended(request: HttpRequest) -> bool:
+    """The session's listing is gone (ended while this request ran), though its data says signed in."""
+    return _lock_state(request) == ENDED
+
+
+def _lock_state(request: HttpRequest) -> str:
+    key = request.session.session_key
+    known: tuple[str, str] | None = getattr(request, _LOCK_STATE_ATTR, None)
+    if known is not None and known[0] == key:
+        return known[1]
+    found = list(_open_listing(key).values_list("locked_at", flat=True)[:1]) if key else []
+    if not found:
+        state = ENDED
+    elif found[0] is not None:
+        state = LOCKED
+    elif LEGACY_LOCKED_KEY in request.session:
+        state = _move_legacy_lock(request)
+    else:
+        state = OPEN
+    _remember(request, state)
+    return state
+
+
+def _move_legacy_lock(request: HttpRequest) -> str:
+    """A session locked in its data before the lock moved to the listing: it stays locked, on the listing."""
+    del request.session[LEGACY_LOCKED_KEY]
+    _open_listing(request.session.session_key).filter(locked_at__isnull=True).update(locked_at=_moment(now()))
+    return LOCKED  # 0 rows: locked or ended meanwhile, locked either way
+
+
+def _remember(request: HttpRequest, state: str | None) -> None:
+    setattr(request, _LOCK_STATE_ATTR, None if state is None else (request.session.session_key, state))
+
+
+def _open_listing(session_key: str | None) -> QuerySet[MemberSession]:
+    return MemberSession.objects.filter(session_key=session_key, ended_at__isnull=True)
 
 
 @transaction.atomic
 def lock_for_return(request: HttpRequest) -> None:
-    """Came back from outside: every tab waits for the password again. Audited with its commit."""
-    request.session[LOCKED_KEY] = now()
-    record_event(Kind.SESSION_LOCKED_RETURN, request=request, member=cast("Member", request.user))
-    request.session.save()  # the lock commits with its event, before any other tab reads the session
+    """Came back from outside: every tab waits for the password again. Audited with its commit.
+
+    On the listing, so no later save of the session's data (this tab's or another's) can undo it.
+    """
+    locked = _open_listing(request.session.session_key).filter(locked_at__isnull=True).update(locked_at=_moment(now()))
+    if locked:
+        record_event(Kind.SESSION_LOCKED_RETURN, request=request, member=cast("Member", request.user))
+    _remember(request, LOCKED if locked else None)  # not locked here: locked or ended meanwhile, read again
 
 
 @transaction.atomic
@@ -121,13 +175,12 @@ def confirm(request: HttpRequest) -> bool:
     at = now()
     session = request.session
     session.cycle_key()  # the listing follows the new key, or the session is emptied if it had ended
-    if not is_listed(request):
-        return False
-    del session[LOCKED_KEY]
-    session[AUTHENTICATED_KEY] = at
-    _record_activity(request, at)
+    if not _open_listing(session.session_key).update(locked_at=None, last_activity_at=_moment(at)):
+        return False  # no listing followed: ended meanwhile (or never listed)
+    session[ACTIVE_KEY] = session[AUTHENTICATED_KEY] = at
     record_event(Kind.SESSION_CONFIRMED, request=request, member=cast("Member", request.user))
     session.save()
+    _remember(request, OPEN)
     return True
 
 

@@ -1,6 +1,9 @@
+import re
+
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from security import lockout
 from security.models import MemberSession, SecurityEvent
 from tests.conftest import MEMBER_PASSWORD
 from tests.helpers import event_kinds, sign_in
@@ -58,6 +61,22 @@ def test_it_shows_sign_in_activity_with_failures(member):
     page = laptop.get("/accounts/security/activity/").content.decode()
     assert page.count("Sign-in failed") == 1 and page.count("Sign-in succeeded") == 1
     assert "Firefox 140 on Windows" in page and "United Kingdom" in page
+
+
+def test_it_marks_only_failed_attempts_as_failed(member):
+    attacker = Client(headers={"user-agent": FIREFOX}, REMOTE_ADDR="81.2.69.160")
+    for n in range(5):
+        sign_in(attacker, "alice", f"guess {n}")  # the fifth freezes the account
+    lockout.unfreeze_account(member=member, reason="verified by phone", actor="support")
+    page = browser(CHROME).get("/accounts/security/activity/").content.decode()
+    rows = re.findall(r'<tr role="row"( class="failed")?>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>([^<]*)</td>', page)
+    shown = [(what, bool(failed)) for failed, what in rows]
+    assert shown == [
+        ("Sign-in succeeded", False),
+        ("Account unfrozen", False),
+        ("Account frozen", False),
+        *[("Sign-in failed", True)] * 5,
+    ]
 
 
 def test_support_staff_can_end_all_of_a_members_sessions(staff_client, member):
