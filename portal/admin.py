@@ -1,7 +1,9 @@
 """The support site: Django's admin, open only to staff whose session passed a second factor."""
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.admin import OTPAdminSite
 
 from accounts.member_facts import FactSection
@@ -17,14 +19,19 @@ def coverage_facts(member: User) -> FactSection:
         return FactSection(_("Coverage"), [(_("Plan"), _("No coverage on file"))])
     today = timezone.localdate()
     ended = enrollment.coverage_end is not None and enrollment.coverage_end < today
-    until = enrollment.coverage_end.isoformat() if enrollment.coverage_end else _("no end date")
+    # Calendar dates in the portal's one date style: a plan day is the same day in every zone.
+    until = date_format(enrollment.coverage_end, "DATE_FORMAT") if enrollment.coverage_end else _("no end date")
     status = _("Ended") if ended else _("Active") if enrollment.coverage_start <= today else _("Not started yet")
     plan = enrollment.plan
     return FactSection(
         _("Coverage"),
         [
             (_("Plan"), f"{plan.name} ({plan.code}, {plan.network})"),
-            (_("Coverage"), f"{status}: {enrollment.coverage_start.isoformat()} – {until}"),
+            (
+                _("Coverage"),
+                _("%(status)s: %(start)s – %(end)s")
+                % {"status": status, "start": date_format(enrollment.coverage_start, "DATE_FORMAT"), "end": until},
+            ),
             (_("Member ID"), enrollment.member_number),
             (_("Group"), f"{enrollment.group_name} ({enrollment.group_number})"),
         ],
@@ -32,8 +39,8 @@ def coverage_facts(member: User) -> FactSection:
 
 
 class SupportSite(OTPAdminSite):
-    site_header = "Member Portal support"
-    site_title = "Member Portal support"
+    site_header = gettext_lazy("Member Portal support")
+    site_title = gettext_lazy("Member Portal support")
     # Facts the portal adds to a member's page (accounts.member_facts): accounts cannot import the portal.
     member_fact_sources = (coverage_facts,)
 

@@ -6,8 +6,9 @@ Every lookup starts from request.user, so changing an ID in the address finds no
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext, ngettext
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
@@ -19,6 +20,12 @@ from .forms import ChangeEmailForm, ClaimFilterForm, ContactDetailsForm, TimeZon
 from .pdf import id_card_pdf
 
 CLAIMS_PER_PAGE = 20
+# What the member is told for each set of changes services.update_contact_details reports.
+CONTACT_SAVED = {
+    ("phone number",): _("Your phone number is saved."),
+    ("mailing address",): _("Your mailing address is saved."),
+    ("mailing address", "phone number"): _("Your mailing address and phone number are saved."),
+}
 
 
 @require_safe
@@ -71,10 +78,7 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         changed = services.update_contact_details(member=request.user, form=form, request=request)
         if changed:
-            what = gettext(" and ").join(changed)
-            messages.success(
-                request, ngettext("Your %(what)s is saved.", "Your %(what)s are saved.", len(changed)) % {"what": what}
-            )
+            messages.success(request, CONTACT_SAVED[tuple(changed)])
         else:
             messages.info(request, gettext("Nothing was changed."))
         return redirect("member:profile")
@@ -86,14 +90,17 @@ def profile(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def time_zone(request):
     """The time zone the member's times are shown in: a page of its own, as the list is long."""
+    # Staff reach it from the support site's header, and go back there.
+    done = "admin:index" if request.user.is_staff else "member:profile"
     form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    context = {"form": form, "back_url": resolve_url(done)}
     if request.method == "POST":
         if form.is_valid():
             services.set_time_zone(member=request.user, time_zone=form.cleaned_data["time_zone"])
             messages.success(request, gettext("Your time zone is saved."))
-            return redirect("member:profile")
-        return render(request, "portal/time_zone.html", {"form": form}, status=400)
-    return render(request, "portal/time_zone.html", {"form": form})
+            return redirect(done)
+        return render(request, "portal/time_zone.html", context, status=400)
+    return render(request, "portal/time_zone.html", context)
 
 
 @require_http_methods(["POST"])

@@ -1,14 +1,17 @@
 """System checks: refuse to run with a security policy weaker than the one we promise members."""
 
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.translation import gettext
 
 from .addresses import configured_entries, parse_network
+from .browsers import FAMILIES
 
 OWASP_MIN_MEMORY_KIB = 19456
 OWASP_MIN_TIME_COST = 2
@@ -19,15 +22,15 @@ def check_password_hashing(app_configs: Sequence[AppConfig] | None, **kwargs: An
     errors: list[CheckMessage] = []
     first = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
     if "Argon2" not in first:
-        errors.append(Error("The first password hasher must be Argon2id.", id="security.E001"))
+        errors.append(Error(gettext("The first password hasher must be Argon2id."), id="security.E001"))
     if (
         settings.PORTAL_ARGON2_MEMORY_KIB < OWASP_MIN_MEMORY_KIB
         or settings.PORTAL_ARGON2_TIME_COST < OWASP_MIN_TIME_COST
     ):
         errors.append(
             Error(
-                "Argon2id cost is below OWASP's minimum (19 MiB memory, 2 iterations).",
-                hint="Raise PORTAL_ARGON2_MEMORY_KIB / PORTAL_ARGON2_TIME_COST.",
+                gettext("Argon2id cost is below OWASP's minimum (19 MiB memory, 2 iterations)."),
+                hint=gettext("Raise PORTAL_ARGON2_MEMORY_KIB / PORTAL_ARGON2_TIME_COST."),
                 id="security.E002",
             )
         )
@@ -43,8 +46,10 @@ def check_freeze_policy(app_configs: Sequence[AppConfig] | None, **kwargs: Any) 
     ):
         return [
             Error(
-                "The freeze must follow PORTAL_FREEZE_AFTER_FAILURES, count failures per username "
-                "(AXES_LOCKOUT_PARAMETERS) and have no automatic cool-off.",
+                gettext(
+                    "The freeze must follow PORTAL_FREEZE_AFTER_FAILURES, count failures per username "
+                    "(AXES_LOCKOUT_PARAMETERS) and have no automatic cool-off."
+                ),
                 id="security.E003",
             )
         ]
@@ -56,9 +61,11 @@ def check_audit_chain_key(app_configs: Sequence[AppConfig] | None, **kwargs: Any
     if settings.PORTAL_AUDIT_CHAIN_KEY == settings.SECRET_KEY:
         return [
             Warning(
-                "PORTAL_AUDIT_CHAIN_KEY is not set, so the audit chain uses SECRET_KEY; rotating SECRET_KEY "
-                "would make the whole audit log fail verification.",
-                hint="Set PORTAL_AUDIT_CHAIN_KEY to its own secret value (docs/deploy.md).",
+                gettext(
+                    "PORTAL_AUDIT_CHAIN_KEY is not set, so the audit chain uses SECRET_KEY; rotating SECRET_KEY "
+                    "would make the whole audit log fail verification."
+                ),
+                hint=gettext("Set PORTAL_AUDIT_CHAIN_KEY to its own secret value (docs/deploy.md)."),
                 id="security.W001",
             )
         ]
@@ -79,9 +86,12 @@ def check_trusted_proxies(app_configs: Sequence[AppConfig] | None, **kwargs: Any
         except ValueError:
             errors.append(
                 Error(
-                    f"PORTAL_TRUSTED_PROXIES has {entry!r}, which is not an address or a network.",
-                    hint="Write addresses (10.0.0.5, 2001:db8::5) or networks with the host bits zero "
-                    "(10.0.0.0/8), separated by commas. There is no wildcard.",
+                    gettext("PORTAL_TRUSTED_PROXIES has %(entry)s, which is not an address or a network.")
+                    % {"entry": repr(entry)},
+                    hint=gettext(
+                        "Write addresses (10.0.0.5, 2001:db8::5) or networks with the host bits zero "
+                        "(10.0.0.0/8), separated by commas. There is no wildcard."
+                    ),
                     id="security.E010",
                 )
             )
@@ -89,44 +99,54 @@ def check_trusted_proxies(app_configs: Sequence[AppConfig] | None, **kwargs: Any
         if name in os.environ:
             errors.append(
                 Error(
-                    f"{name} is set in the environment, but the portal no longer reads it.",
-                    hint="Remove it and list the proxies' addresses in PORTAL_TRUSTED_PROXIES (docs/deploy.md).",
+                    gettext("%(name)s is set in the environment, but the portal no longer reads it.") % {"name": name},
+                    hint=gettext(
+                        "Remove it and list the proxies' addresses in PORTAL_TRUSTED_PROXIES (docs/deploy.md)."
+                    ),
                     id="security.E011",
                 )
             )
     if settings.PORTAL_BEHIND_TLS_PROXY and not configured_entries():
         errors.append(
             Error(
-                "PORTAL_BEHIND_TLS_PROXY is true but PORTAL_TRUSTED_PROXIES is empty: every client would "
-                "have the proxy's address, and no request would be known to have come over https.",
-                hint="Set PORTAL_TRUSTED_PROXIES to the addresses nginx connects from.",
+                gettext(
+                    "PORTAL_BEHIND_TLS_PROXY is true but PORTAL_TRUSTED_PROXIES is empty: every client would "
+                    "have the proxy's address, and no request would be known to have come over https."
+                ),
+                hint=gettext("Set PORTAL_TRUSTED_PROXIES to the addresses nginx connects from."),
                 id="security.E012",
             )
         )
     if configured_entries() and not settings.PORTAL_BEHIND_TLS_PROXY:
         errors.append(
             Error(
-                "PORTAL_TRUSTED_PROXIES is set but PORTAL_BEHIND_TLS_PROXY is not: the proxy's "
-                "X-Forwarded-Proto would be ignored and every request through it taken for plain HTTP.",
-                hint="Behind nginx set both; with gunicorn's own TLS set neither.",
+                gettext(
+                    "PORTAL_TRUSTED_PROXIES is set but PORTAL_BEHIND_TLS_PROXY is not: the proxy's "
+                    "X-Forwarded-Proto would be ignored and every request through it taken for plain HTTP."
+                ),
+                hint=gettext("Behind nginx set both; with gunicorn's own TLS set neither."),
                 id="security.E013",
             )
         )
     if any(network.prefixlen == 0 for network in networks):
         errors.append(
             Error(
-                "PORTAL_TRUSTED_PROXIES trusts every address: any client could choose the address the "
-                "per-address limit and the audit log see.",
-                hint="List only the proxies' own addresses or networks.",
+                gettext(
+                    "PORTAL_TRUSTED_PROXIES trusts every address: any client could choose the address the "
+                    "per-address limit and the audit log see."
+                ),
+                hint=gettext("List only the proxies' own addresses or networks."),
                 id="security.E014",
             )
         )
     if settings.SECURE_PROXY_SSL_HEADER:
         errors.append(
             Error(
-                "SECURE_PROXY_SSL_HEADER is set: Django would believe X-Forwarded-Proto from any client "
-                "that reaches an app server, not only from the trusted proxies.",
-                hint="Leave it unset; gunicorn.conf.py takes https from PORTAL_TRUSTED_PROXIES only.",
+                gettext(
+                    "SECURE_PROXY_SSL_HEADER is set: Django would believe X-Forwarded-Proto from any client "
+                    "that reaches an app server, not only from the trusted proxies."
+                ),
+                hint=gettext("Leave it unset; gunicorn.conf.py takes https from PORTAL_TRUSTED_PROXIES only."),
                 id="security.E015",
             )
         )
@@ -140,9 +160,12 @@ def check_reset_limits(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -
     if not 1 <= per_period <= total <= 10:
         return [
             Error(
-                "The reset tool's limits must satisfy 1 <= PORTAL_RESET_FAILURE_LIMIT <= "
-                f"PORTAL_RESET_TOTAL_FAILURE_LIMIT <= 10 (now {per_period} and {total}).",
-                hint="At most ten wrong answer sets or codes in all before staff must unlock the reset tool.",
+                gettext(
+                    "The reset tool's limits must satisfy 1 <= PORTAL_RESET_FAILURE_LIMIT <= "
+                    "PORTAL_RESET_TOTAL_FAILURE_LIMIT <= 10 (now %(per_period)s and %(total)s)."
+                )
+                % {"per_period": per_period, "total": total},
+                hint=gettext("At most ten wrong answer sets or codes in all before staff must unlock the reset tool."),
                 id="security.E020",
             )
         ]
@@ -154,8 +177,10 @@ def check_hash_queue(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
     if settings.PORTAL_HASH_QUEUE_LIMIT < 1:
         return [
             Error(
-                "PORTAL_HASH_QUEUE_LIMIT must be at least 1: with no place to wait, every sign-in "
-                "would be refused as busy.",
+                gettext(
+                    "PORTAL_HASH_QUEUE_LIMIT must be at least 1: with no place to wait, every sign-in "
+                    "would be refused as busy."
+                ),
                 id="security.E021",
             )
         ]
@@ -169,9 +194,12 @@ def check_recent_auth_window(app_configs: Sequence[AppConfig] | None, **kwargs: 
     if not 0 <= window <= idle:
         return [
             Error(
-                "PORTAL_RECENT_AUTH_SECONDS must be between 0 and PORTAL_IDLE_TIMEOUT_SECONDS "
-                f"(now {window} and {idle}).",
-                hint="0 asks for the password again every time.",
+                gettext(
+                    "PORTAL_RECENT_AUTH_SECONDS must be between 0 and PORTAL_IDLE_TIMEOUT_SECONDS "
+                    "(now %(window)s and %(idle)s)."
+                )
+                % {"window": window, "idle": idle},
+                hint=gettext("0 asks for the password again every time."),
                 id="security.E030",
             )
         ]
@@ -186,10 +214,44 @@ def check_idle_warning(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -
     if not 0 < warning < idle:
         return [
             Error(
-                "PORTAL_IDLE_WARNING_SECONDS must be more than 0 and less than PORTAL_IDLE_TIMEOUT_SECONDS "
-                f"(now {warning} and {idle}).",
-                hint="The shipped values are 120 and 900.",
+                gettext(
+                    "PORTAL_IDLE_WARNING_SECONDS must be more than 0 and less than PORTAL_IDLE_TIMEOUT_SECONDS "
+                    "(now %(warning)s and %(idle)s)."
+                )
+                % {"warning": warning, "idle": idle},
+                hint=gettext("The shipped values are 120 and 900."),
                 id="security.E031",
             )
         ]
     return []
+
+
+BROWSER_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*", re.ASCII)
+
+
+@register(Tags.security)
+def check_minimum_browsers(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Every minimum names a browser the policy recognizes and a version of numbers: anything else
+    would make each page that judges the browser (the sign-in page first) fail."""
+    known = sorted(set(FAMILIES.values()))
+    errors: list[CheckMessage] = []
+    for name, version in dict(settings.PORTAL_MINIMUM_BROWSERS).items():
+        if name not in known:
+            errors.append(
+                Error(
+                    gettext("PORTAL_MINIMUM_BROWSERS names %(name)s, which is not a browser the portal recognizes.")
+                    % {"name": repr(name)},
+                    hint=gettext("The browsers it recognizes: %(names)s.") % {"names": ", ".join(known)},
+                    id="security.E032",
+                )
+            )
+        elif isinstance(version, bool) or not BROWSER_VERSION.fullmatch(str(version)):
+            errors.append(
+                Error(
+                    gettext("PORTAL_MINIMUM_BROWSERS gives %(name)s the version %(version)s, which is not a version.")
+                    % {"name": name, "version": repr(version)},
+                    hint=gettext('Write each version as numbers separated by dots, such as "88" or "15.4".'),
+                    id="security.E033",
+                )
+            )
+    return errors

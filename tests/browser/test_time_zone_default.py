@@ -60,3 +60,30 @@ def test_the_browser_zone_never_replaces_a_chosen_one(tokyo_page, live_member):
     assert live_member.time_zone == "America/Los_Angeles"
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=f"{SHOTS}/job_Z-profile-390.png", full_page=True)
+
+
+def test_a_bookmark_as_the_first_page_after_sign_in_stores_the_browser_zone(tokyo_page, live_member):
+    page = tokyo_page
+    page.goto("/claims/")  # a bookmarked page: sign-in first, then the page itself
+    sign_in(page, "alice")
+    page.wait_for_url("**/claims/")
+    assert page.locator('script[src*="time-zone"]').count() == 1
+    wait_for_time_zone(live_member, "Asia/Tokyo", page)
+    assert live_member.time_zone == "Asia/Tokyo"
+    # Stored once: the next page no longer asks.
+    page.get_by_role("link", name="Profile").first.click()
+    assert page.locator('script[src*="time-zone"]').count() == 0
+    assert "Asia/Tokyo" in page.locator("main").inner_text()
+
+
+def test_a_bookmark_never_replaces_a_chosen_zone(tokyo_page, live_member):
+    live_member.time_zone = "America/Chicago"
+    live_member.save(update_fields=["time_zone"])
+    page = tokyo_page
+    page.goto("/claims/")
+    sign_in(page, "alice")
+    page.wait_for_url("**/claims/")
+    assert page.locator('script[src*="time-zone"]').count() == 0
+    page.wait_for_timeout(300)
+    live_member.refresh_from_db()
+    assert live_member.time_zone == "America/Chicago"

@@ -53,3 +53,38 @@ def test_it_refuses_a_hash_queue_with_no_place(settings):
     assert ids(check_hash_queue(None)) == ["security.E021"]
     settings.PORTAL_HASH_QUEUE_LIMIT = 1
     assert check_hash_queue(None) == []
+
+
+def test_it_accepts_the_shipped_minimum_browsers_and_plain_numbers(settings):
+    from security.checks import check_minimum_browsers
+
+    assert check_minimum_browsers(None) == []
+    settings.PORTAL_MINIMUM_BROWSERS = {"Chrome": 130, "Safari": "17.0.1"}
+    assert check_minimum_browsers(None) == []
+
+
+@pytest.mark.parametrize(
+    ("minimums", "wanted"),
+    [
+        ({"Safari": "15.x"}, ["security.E033"]),
+        ({"Chrome": ""}, ["security.E033"]),
+        ({"Firefox": "98."}, ["security.E033"]),
+        ({"Edge": True}, ["security.E033"]),
+        ({"Internet Explorer": "11"}, ["security.E032"]),
+        ({"chrome": "88", "Safari": "v15"}, ["security.E032", "security.E033"]),
+    ],
+)
+def test_it_refuses_a_minimum_browser_it_could_not_judge_by(settings, minimums, wanted):
+    from security.checks import check_minimum_browsers
+
+    settings.PORTAL_MINIMUM_BROWSERS = minimums
+    assert ids(check_minimum_browsers(None)) == wanted
+
+
+def test_the_portal_will_not_start_with_a_malformed_minimum_browser(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.PORTAL_MINIMUM_BROWSERS = {**settings.PORTAL_MINIMUM_BROWSERS, "Safari": "15.x"}
+    with pytest.raises(SystemCheckError, match="security.E033"):
+        call_command("check")
