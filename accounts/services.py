@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from security import notices
 from security.audit import Kind, record_event
@@ -37,10 +38,14 @@ def create_staff(
 ) -> User:
     """A support staff account in one role; it must turn on two-factor sign-in before reaching the support site."""
     if role not in STAFF_ROLES:
-        raise ValidationError(f"Unknown role {role!r}: choose one of {', '.join(STAFF_ROLES)}.")
+        raise ValidationError(
+            _("Unknown role %(role)s: choose one of %(roles)s.") % {"role": repr(role), "roles": ", ".join(STAFF_ROLES)}
+        )
     group = Group.objects.filter(name=STAFF_ROLES[role]).first()
     if group is None:
-        raise ValidationError(f"The {STAFF_ROLES[role]} group is missing: run the migrations first.")
+        raise ValidationError(
+            _("The %(group)s group is missing: run the migrations first.") % {"group": STAFF_ROLES[role]}
+        )
     staff = _create_account(
         username=username,
         email=email,
@@ -86,7 +91,7 @@ def _create_account(
 @transaction.atomic
 def choose_security_questions(*, member: User, choices: Iterable[tuple[str, str]], request: HttpRequest) -> None:
     set_security_answers(member=member, choices=choices, request=request)
-    notices.questions_changed(member)
+    notices.questions_changed(member, request=request)
 
 
 @transaction.atomic
@@ -97,7 +102,7 @@ def change_password(*, member: User, form: "SetPasswordForm[User]", request: Htt
     form.save()
     update_session_auth_hash(request, member)
     record_event(Kind.PASSWORD_CHANGED, request=request, member=member)
-    notices.password_changed(member)
+    notices.password_changed(member, request=request)
 
 
 def password_age_days(member: User) -> int | None:

@@ -89,7 +89,7 @@ def request_email_change(*, member, email, request):
     member.save(update_fields=["pending_email", "pending_email_sent_at"])
     record_event(Kind.EMAIL_CHANGE_REQUESTED, request=request, member=member)
     url = request.build_absolute_uri(reverse("member:confirm_email", args=[_email_link_token(member)]))
-    notices.confirm_new_email(member, email, url, EMAIL_LINK_HOURS)
+    notices.confirm_new_email(member, email, url, EMAIL_LINK_HOURS, request=request)
 
 
 def resend_email_link(*, member, request):
@@ -144,5 +144,5 @@ def confirm_email_change(*, member, token, request):
     User.objects.filter(pk=locked.pk).update(email=new_email, pending_email="", pending_email_sent_at=None)
     member.email, member.pending_email, member.pending_email_sent_at = new_email, "", None
     record_event(Kind.EMAIL_CHANGED, request=request, member=member)
-    notices.email_changed(member, previous_email=old_email)
+    notices.email_changed(member, previous_email=old_email, request=request)
     return new_email

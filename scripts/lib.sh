@@ -44,3 +44,35 @@ ensure_node_modules() {
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$wanted" >"$stamp"
 }
+
+# GNU gettext's msgfmt (Debian package gettext) compiles the translation catalogs; installed as root,
+# the way the browser tests get chromium. Without root, compile_catalogs uses polib instead.
+ensure_gettext() {
+    command -v msgfmt >/dev/null && return 0
+    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
+        say "Installing Debian's gettext (msgfmt) for the translation catalogs"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq gettext >/dev/null || say "Could not install gettext; polib compiles the catalogs instead."
+    else
+        say "Not installing gettext: that needs root (apt-get). polib (requirements/dev.txt) compiles the catalogs instead."
+    fi
+}
+
+# Compiles locale/*/LC_MESSAGES/*.po into the .mo files Django reads (built here, never committed).
+compile_catalogs() {
+    if command -v msgfmt >/dev/null; then
+        "$PY" "$ROOT/manage.py" compilemessages --verbosity 0 --ignore=.venv --ignore=node_modules --ignore=var
+        return
+    fi
+    "$PY" - "$ROOT/locale" <<'PY'
+import sys
+from pathlib import Path
+
+import polib
+
+# As msgfmt does: fuzzy and untranslated entries are left out, so their English shows.
+for po in sorted(Path(sys.argv[1]).glob("*/LC_MESSAGES/*.po")):
+    polib.pofile(str(po)).save_as_mofile(str(po.with_suffix(".mo")))
+PY
+}

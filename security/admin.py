@@ -11,22 +11,28 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
+from . import tasks
 from .audit_export import export_view
-from .models import SecurityEvent
+from .models import SecurityEvent, SecurityNotice
 from .pagination import EstimatedCountPaginator
 from .usernames import normalize_username, pseudonym
 
 # Generic only in django-stubs: Django's own ModelAdmin takes no type argument at run time.
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[SecurityEvent]
+    _NoticeAdmin = admin.ModelAdmin[SecurityNotice]
 else:
-    _ModelAdmin = admin.ModelAdmin
+    _ModelAdmin = _NoticeAdmin = admin.ModelAdmin
 
-# axes' own records are read through the frozen-account views and the audit log, not listed raw.
-for axes_model in (AccessAttempt, AccessLog, AccessFailureLog):
-    if admin.site.is_registered(axes_model):
-        admin.site.unregister(axes_model)
+# axes' own records are read through the frozen-account views and the audit log, not listed raw;
+# the task queue's rows through the security notices they deliver.
+for raw_model in (AccessAttempt, AccessLog, AccessFailureLog, DBTaskResult):
+    if admin.site.is_registered(raw_model):
+        admin.site.unregister(raw_model)
 
 
 @admin.register(SecurityEvent)
@@ -36,7 +42,7 @@ class SecurityEventAdmin(_ModelAdmin):
     list_display = ("sequence", "created_at", "kind", "username", "member", "actor", "ip_address")
     list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
     search_fields = ("username",)  # exact lookups, see get_search_results
-    search_help_text = "An exact username (a member's, or one typed at sign-in) or IP address."
+    search_help_text = _("An exact username (a member's, or one typed at sign-in) or IP address.")
     list_select_related = ("member",)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -96,3 +102,56 @@ class SecurityEventAdmin(_ModelAdmin):
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=context)
+
+
+@admin.register(SecurityNotice)
+class SecurityNoticeAdmin(_NoticeAdmin):
+    """The security notices' outbox: what was sent, what waits, what failed and why. Read-only; a
+    failed notice can be queued again (audited). The body is never shown (a confirmation link)."""
+
+    list_display = ("id", "created_at", "kind", "member", "to_address", "status", "attempts", "last_error", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("=to_address", "=member__username")
+    search_help_text = _("An exact email address or username.")
+    list_select_related = ("member",)
+    list_per_page = 50
+    fields = (
+        "kind",
+        "member",
+        "to_address",
+        "language",
+        "subject",
+        "created_at",
+        "status",
+        "attempts",
+        "last_attempt_at",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "repeats",
+    )
+    readonly_fields = fields
+    actions = ["requeue"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SecurityNotice | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SecurityNotice | None = None) -> bool:
+        return False
+
+    def has_requeue_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("security.requeue_securitynotice")
+
+    @admin.action(description=_("Queue the selected notices again"), permissions=["requeue"])
+    def requeue(self, request: HttpRequest, queryset: QuerySet[SecurityNotice]) -> None:
+        actor = request.user.get_username()
+        done = sum(tasks.requeue(notice, actor=actor, reason="from the support site") for notice in queryset)
+        skipped = queryset.count() - done
+        self.message_user(
+            request,
+            gettext("Queued again: %(done)d. Not queued (sent, being sent, or no address): %(skipped)d.")
+            % {"done": done, "skipped": skipped},
+        )

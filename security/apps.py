@@ -6,4 +6,5 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        # The system checks register themselves; the new-browser notice listens for user_logged_in.
+        from . import checks, notices  # noqa: F401

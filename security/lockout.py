@@ -30,7 +30,7 @@ from django.db.models import Max, QuerySet, Sum
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
-from . import sessions, sql
+from . import notices, sessions, sql
 from .audit import Kind, record_event, record_rate_limited
 from .models import VerificationGate, VerificationSlot
 from .usernames import account_key, find_account, key_for_request
@@ -249,6 +249,7 @@ class ReservingDatabaseHandler(AxesDatabaseHandler):
                 if member is not None:
                     # A session someone else holds must not outlive the member's lock-out.
                     sessions.end_all_sessions(member=member, request=request, reason="account frozen")
+                    notices.account_frozen(member, request=request)
         release_verification(request)
         return None
 
@@ -330,6 +331,8 @@ def unfreeze_account(*, member: "Member", reason: str, actor: str, request: Http
     sql.run("DELETE FROM {slot} WHERE username = %s", [username], slot=VerificationSlot)
     sql.run("UPDATE {gate} SET in_flight = 0 WHERE username = %s", [username], gate=VerificationGate)
     record_event(Kind.ACCOUNT_UNFROZEN, request=request, member=member, actor=actor, reason=reason)
+    # No actor: the member, through the reset tool; else staff or an operator.
+    notices.account_unfrozen(member, request=request, by_staff=bool(actor))
     return True
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
 from .fields import UnmigratedChoicesCharField
@@ -11,64 +12,66 @@ class SecurityEvent(models.Model):
     """One line of the security audit log. Never holds a password or an answer."""
 
     class Kind(models.TextChoices):
-        SIGN_IN_SUCCEEDED = "sign_in_succeeded", "Sign-in succeeded"
-        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-        SIGN_IN_REFUSED_FROZEN = "sign_in_refused_frozen", "Sign-in refused: account frozen"
-        SIGN_IN_REFUSED_BUSY = "sign_in_refused_busy", "Sign-in refused: checks already under way"
-        SIGN_IN_REFUSED_ADDRESS = "sign_in_refused_address", "Sign-in refused: too many from address"
-        ACCOUNT_FROZEN = "account_frozen", "Account frozen"
-        ACCOUNT_UNFROZEN = "account_unfrozen", "Account unfrozen"
-        SIGNED_OUT = "signed_out", "Signed out"
-        MEMBER_CREATED = "member_created", "Member created"
-        QUESTIONS_SET = "questions_set", "Security questions set"
-        PASSWORD_CHANGED = "password_changed", "Password changed"
-        RESET_STARTED = "reset_started", "Password reset started"
-        RESET_ANSWERS_FAILED = "reset_answers_failed", "Password reset: wrong answers"
-        RESET_LOCKED = "reset_locked", "Password reset locked"
-        RESET_REFUSED_LOCKED = "reset_refused_locked", "Password reset refused: locked"
-        RESET_ANSWERS_PASSED = "reset_answers_passed", "Password reset: answers passed"
-        PASSWORD_RESET = "password_reset", "Password reset completed"
-        SECOND_FACTOR_FAILED = "second_factor_failed", "Two-factor code refused"
-        TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor sign-in turned on"
-        TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor sign-in removed"
-        BACKUP_CODES_REPLACED = "backup_codes_replaced", "Backup codes replaced"
-        SESSION_EXPIRED_IDLE = "session_expired_idle", "Session ended: inactivity"
-        SESSION_EXPIRED_MAX_AGE = "session_expired_max_age", "Session ended: maximum length"
-        SESSION_ENDED_RETURN = "session_ended_return", "Session ended: returned from outside"
-        SESSION_LOCKED_RETURN = "session_locked_return", "Session locked: returned from outside"
-        SESSION_CONFIRMED = "session_confirmed", "Session unlocked: password confirmed"
-        SESSION_ENDED = "session_ended", "Session ended by the member or staff"
-        BROWSER_REFUSED = "browser_refused", "Outdated browser turned away"
-        AUDIT_PURGED = "audit_purged", "Old audit events purged"
-        NEW_QUESTIONS_REQUIRED = "new_questions_required", "New security questions required"
-        PASSWORD_CHANGE_REQUIRED = "password_change_required", "Password change required"
-        AUDIT_EXPORTED = "audit_exported", "Audit log exported"
-        PASSWORD_SET_BY_OPERATOR = "password_set_by_operator", "Password set by an operator"
-        CONTACT_DETAILS_CHANGED = "contact_details_changed", "Contact details changed"
-        EMAIL_CHANGED = "email_changed", "Email address changed"
-        EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change requested: link sent to the new address"
-        EMAIL_CHANGE_CANCELLED = "email_change_cancelled", "Email change cancelled"
-        RESET_HELD = "reset_held", "Password reset locked until staff unlock it"
-        RESET_UNLOCKED = "reset_unlocked", "Password reset unlocked by staff"
-        RESET_REFUSED_ADDRESS = "reset_refused_address", "Password reset refused: too many from address"
-        RESET_CODE_FAILED = "reset_code_failed", "Password reset: two-factor code refused"
-        RESET_CODE_PASSED = "reset_code_passed", "Password reset: two-factor code passed"
+        SIGN_IN_SUCCEEDED = "sign_in_succeeded", _("Sign-in succeeded")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        SIGN_IN_REFUSED_FROZEN = "sign_in_refused_frozen", _("Sign-in refused: account frozen")
+        SIGN_IN_REFUSED_BUSY = "sign_in_refused_busy", _("Sign-in refused: checks already under way")
+        SIGN_IN_REFUSED_ADDRESS = "sign_in_refused_address", _("Sign-in refused: too many from address")
+        ACCOUNT_FROZEN = "account_frozen", _("Account frozen")
+        ACCOUNT_UNFROZEN = "account_unfrozen", _("Account unfrozen")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        MEMBER_CREATED = "member_created", _("Member created")
+        QUESTIONS_SET = "questions_set", _("Security questions set")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        RESET_STARTED = "reset_started", _("Password reset started")
+        RESET_ANSWERS_FAILED = "reset_answers_failed", _("Password reset: wrong answers")
+        RESET_LOCKED = "reset_locked", _("Password reset locked")
+        RESET_REFUSED_LOCKED = "reset_refused_locked", _("Password reset refused: locked")
+        RESET_ANSWERS_PASSED = "reset_answers_passed", _("Password reset: answers passed")
+        PASSWORD_RESET = "password_reset", _("Password reset completed")
+        SECOND_FACTOR_FAILED = "second_factor_failed", _("Two-factor code refused")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
+        TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-factor sign-in removed")
+        BACKUP_CODES_REPLACED = "backup_codes_replaced", _("Backup codes replaced")
+        SESSION_EXPIRED_IDLE = "session_expired_idle", _("Session ended: inactivity")
+        SESSION_EXPIRED_MAX_AGE = "session_expired_max_age", _("Session ended: maximum length")
+        SESSION_ENDED_RETURN = "session_ended_return", _("Session ended: returned from outside")
+        SESSION_LOCKED_RETURN = "session_locked_return", _("Session locked: returned from outside")
+        SESSION_CONFIRMED = "session_confirmed", _("Session unlocked: password confirmed")
+        SESSION_ENDED = "session_ended", _("Session ended by the member or staff")
+        BROWSER_REFUSED = "browser_refused", _("Outdated browser turned away")
+        AUDIT_PURGED = "audit_purged", _("Old audit events purged")
+        NEW_QUESTIONS_REQUIRED = "new_questions_required", _("New security questions required")
+        PASSWORD_CHANGE_REQUIRED = "password_change_required", _("Password change required")
+        AUDIT_EXPORTED = "audit_exported", _("Audit log exported")
+        PASSWORD_SET_BY_OPERATOR = "password_set_by_operator", _("Password set by an operator")
+        CONTACT_DETAILS_CHANGED = "contact_details_changed", _("Contact details changed")
+        EMAIL_CHANGED = "email_changed", _("Email address changed")
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", _("Email change requested: link sent to the new address")
+        EMAIL_CHANGE_CANCELLED = "email_change_cancelled", _("Email change cancelled")
+        RESET_HELD = "reset_held", _("Password reset locked until staff unlock it")
+        RESET_UNLOCKED = "reset_unlocked", _("Password reset unlocked by staff")
+        RESET_REFUSED_ADDRESS = "reset_refused_address", _("Password reset refused: too many from address")
+        RESET_CODE_FAILED = "reset_code_failed", _("Password reset: two-factor code refused")
+        RESET_CODE_PASSED = "reset_code_passed", _("Password reset: two-factor code passed")
+        NOTICE_REQUEUED = "notice_requeued", _("Security notice queued again by staff")
 
     # What the member's pages and the staff overview count as a failed sign-in.
     FAILED_SIGN_IN_KINDS = (Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN)
 
     # Position in the tamper-evident chain (security/chain.py): 1, 2, 3... with no gaps, given when
     # the event is sealed; None until then.
-    sequence = models.BigIntegerField(unique=True, null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sequence = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # Its choices are left out of migrations: a new kind changes no column, so it needs no migration.
-    kind = UnmigratedChoicesCharField(max_length=40, choices=Kind.choices)
+    kind = UnmigratedChoicesCharField(_("kind"), max_length=40, choices=Kind.choices)
     # The username exactly as typed (it may name no member), cut to the field's length.
-    username = models.CharField(max_length=150, blank=True)
+    username = models.CharField(_("username"), max_length=150, blank=True)
     # PROTECT: deleting a member must never rewrite (and so break) the audit chain. No index of its
     # own: event_member_id serves every lookup by member, and each index costs every sign-in's write.
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -76,14 +79,14 @@ class SecurityEvent(models.Model):
         db_index=False,
     )
     # Who made the change when it was not the member: a staff member or an operator's login name.
-    actor = models.CharField(max_length=150, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    reason = models.TextField(blank=True)
-    previous_hash = models.CharField(max_length=64, default="", editable=False)
+    actor = models.CharField(_("by"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser (user agent)"), max_length=300, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64, default="", editable=False)
     # Sealed: the row's link in the chain. Until then: its entry MAC, so it cannot be altered or forged
     # while it waits.
-    row_hash = models.CharField(max_length=64, default="", editable=False)
+    row_hash = models.CharField(_("row hash"), max_length=64, default="", editable=False)
 
     class Meta:
         # Newest first by id: set at insert, so unsealed events are listed in their place too.
@@ -95,6 +98,8 @@ class SecurityEvent(models.Model):
             models.Index(fields=["member", "id"], name="event_member_id"),
             models.Index(fields=["ip_address", "id"], name="event_ip_id"),
         ]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
         permissions = [("export_securityevent", "Can export the audit log")]
 
     def __str__(self) -> str:
@@ -169,7 +174,7 @@ class ResetStrikes(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "reset strikes"
+        verbose_name_plural = _("reset strikes")
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures}"
@@ -184,7 +189,7 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "password history"
+        verbose_name_plural = _("password history")
 
     def __str__(self) -> str:
         return f"{self.member} at {self.created_at:%Y-%m-%d}"
@@ -240,8 +245,8 @@ class BackupCodeDevice(Device):
     class Meta(Device.Meta):
         # Made as an accounts model (accounts migration 0003): the table keeps that name.
         db_table = "accounts_backupcodedevice"
-        verbose_name = "backup codes"
-        verbose_name_plural = "backup codes"
+        verbose_name = _("backup codes")
+        verbose_name_plural = _("backup codes")
 
     def verify_token(self, token: object) -> bool:
         code = normalize_backup_code(token)
@@ -261,3 +266,76 @@ class BackupCodeDevice(Device):
 
 def normalize_backup_code(token: object) -> str:
     return "".join(ch for ch in str(token).lower() if ch.isalnum())[:32]
+
+
+class SecurityNotice(models.Model):
+    """One security notice email: the outbox row, written in the transaction of the change it reports.
+
+    Delivered by the task worker (security/tasks.py), which retries with back-off; one that still
+    fails is FAILED, listed in the support site and by `manage.py notices --failed`. The body holds
+    no password, answer or code, and no link that signs in.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT_FROZEN = "account_frozen", _("Account frozen")
+        ACCOUNT_UNFROZEN = "account_unfrozen", _("Account unfrozen")
+        NEW_BROWSER_SIGN_IN = "new_browser_sign_in", _("Sign-in from a new browser")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        QUESTIONS_CHANGED = "questions_changed", _("Security questions changed")
+        RESET_LOCKED = "reset_locked", _("Password reset locked")
+        RESET_HELD = "reset_held", _("Password reset held for staff")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in on")
+        TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-factor sign-in removed")
+        BACKUP_CODES_REPLACED = "backup_codes_replaced", _("Backup codes replaced")
+        EMAIL_CHANGED = "email_changed", _("Email address changed (to the old address)")
+        CONFIRM_NEW_EMAIL = "confirm_new_email", _("Confirmation link (to the new address)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")  # waiting for its first attempt, or for the next after a failure
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")  # out of attempts, refused for good, or no address to send to
+
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    # SET_NULL: a deleted member's notices stay listed for the record.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="security_notices",
+    )
+    to_address = models.EmailField(_("to"), blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("body"),
+    )
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The one delivery task allowed to act on the row now; any other (an older lease, a duplicate) does nothing.
+    token = models.CharField(_("token"), max_length=32, blank=True)
+    # member:kind:address:time slot, so two changes at once cannot both mail within one repeat window.
+    repeat_key = models.CharField(_("repeat key"), max_length=255, unique=True, null=True, blank=True)
+    # Later notices of the same kind within the repeat window, counted here instead of mailed.
+    repeats = models.PositiveIntegerField(_("repeats"), default=0)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "id"], name="notice_status_id"),
+            models.Index(fields=["member", "kind", "created_at"], name="notice_member_kind"),
+        ]
+        verbose_name = _("security notice")
+        verbose_name_plural = _("security notices")
+        permissions = [("requeue_securitynotice", "Can queue a failed security notice again")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to_address or 'nobody'} ({self.get_status_display()})"

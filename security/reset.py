@@ -186,13 +186,13 @@ def _record_failure(request: HttpRequest, *, key: str, member: "Member | None", 
             reason = f"{strikes.total_failures} failed checks in all"
             record_event(Kind.RESET_HELD, request=request, username=key, member=member, reason=reason)
             if member is not None:
-                notices.reset_held(member)
+                notices.reset_held(member, request=request)
         elif strikes.failures >= settings.PORTAL_RESET_FAILURE_LIMIT and strikes.locked_until is None:
             strikes.locked_until = timezone.now() + timedelta(seconds=settings.PORTAL_RESET_LOCK_SECONDS)
             strikes.save(update_fields=["locked_until"])
             record_event(Kind.RESET_LOCKED, request=request, username=key, member=member)
             if member is not None:
-                notices.reset_locked(member)
+                notices.reset_locked(member, request=request)
         return strikes.held or (strikes.locked_until is not None and strikes.locked_until > timezone.now())
 
 
@@ -280,7 +280,7 @@ def set_new_password(request: HttpRequest, *, member: "Member", form: "SetPasswo
     # The member proved everything the tool asks: its strikes start again from none.
     _strikes(account_key(member.get_username())).delete()
     unfreeze_account(member=member, reason="password reset with security questions", actor="", request=request)
-    notices.password_reset(member)
+    notices.password_reset(member, request=request)
 
 
 @transaction.atomic

@@ -172,7 +172,7 @@ def confirm_enrollment(*, member: Any, device: TOTPDevice, request: HttpRequest 
     device.save(update_fields=["confirmed"])
     codes = _replace_backup_codes(member)
     record_event(Kind.TWO_FACTOR_ENABLED, request=request, member=member)
-    notices.two_factor_enabled(member)
+    notices.two_factor_enabled(member, request=request)
     return codes
 
 
@@ -180,6 +180,7 @@ def confirm_enrollment(*, member: Any, device: TOTPDevice, request: HttpRequest 
 def new_backup_codes(*, member: Any, request: HttpRequest | None) -> list[str]:
     codes = _replace_backup_codes(member)
     record_event(Kind.BACKUP_CODES_REPLACED, request=request, member=member)
+    notices.backup_codes_replaced(member, request=request)
     return codes
 
 
@@ -204,4 +205,4 @@ def remove_two_factor(*, member: Any, request: HttpRequest | None = None, actor:
     TOTPDevice.objects.filter(user=member).delete()
     BackupCodeDevice.objects.filter(user=member).delete()
     record_event(Kind.TWO_FACTOR_REMOVED, request=request, member=member, actor=actor, reason=reason)
-    notices.two_factor_removed(member)
+    notices.two_factor_removed(member, request=request, by_staff=bool(actor))

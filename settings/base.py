@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks_db",  # the task queue in the database: the security notices' outbox worker
     "accounts",
     "security",
     "portal",
@@ -35,7 +36,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "security.middleware.SecurityHeadersMiddleware",
-    # A database outage answers the 503 page (portal/outage.py). The three above never touch the
+    # The language from the cookie the switcher sets, else Accept-Language, else English: before the
+    # outage page and the request checks, which answer without going further; it reads no database.
+    "django.middleware.locale.LocaleMiddleware",
+    # A database outage answers the 503 page (portal/outage.py). The four above never touch the
     # database, so the page still carries their headers; everything below may.
     "portal.outage.DatabaseOutageMiddleware",
     # A method, address or form that cannot be read is refused before the session or a view sees it.
@@ -48,6 +52,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Times on every page in the member's own zone (UTC when none is known).
     "accounts.middleware.MemberTimeZoneMiddleware",
+    # A signed-in member's saved language wins over the cookie and Accept-Language.
+    "accounts.middleware.MemberLanguageMiddleware",
     # Idle and absolute expiry, re-authentication on return: before anything else sees the member.
     "security.middleware.SessionPolicyMiddleware",
     # Every page needs a signed-in member unless its view is marked @login_not_required.
@@ -246,12 +252,11 @@ PORTAL_AUDIT_SEAL_IN_PROCESS = env.bool("PORTAL_AUDIT_SEAL_IN_PROCESS", default=
 # verify_audit fails when an event has waited longer than this to be sealed (the sealer has stopped).
 PORTAL_AUDIT_SEAL_MAX_AGE_SECONDS = env.int("PORTAL_AUDIT_SEAL_MAX_AGE_SECONDS", default=60)
 
-# Browsers that may sign in: the oldest releases still patched, or about two years of a browser
-# that updates itself; every one has the features the pages use. Why each: docs/security.md.
+# Browsers that may sign in: the first release of each with every feature the pages use (versions
+# as "88" or "15.4"; on iOS every browser is judged by the iOS version). Why each: docs/security.md.
 PORTAL_MINIMUM_BROWSERS = env.dict(
     "PORTAL_MINIMUM_BROWSERS",
-    cast={"value": int},
-    default={"Chrome": 130, "Edge": 130, "Firefox": 128, "Safari": 16, "Opera": 115, "Samsung Internet": 26},
+    default={"Chrome": "88", "Edge": "88", "Firefox": "98", "Safari": "15.4", "Opera": "74", "Samsung Internet": "15"},
 )
 
 # The proxies in front of the app servers (addresses or networks): only a request whose peer is one
@@ -282,6 +287,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en-us"
+# Only languages with a complete catalog; each named in its own language, as the switcher shows it.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice (accounts/language_views.py): no script reads it; a year, as Django's default.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env.bool("LANGUAGE_COOKIE_SECURE", default=False)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -298,6 +310,23 @@ STORAGES = {
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Member Portal <no-reply@localhost>")
+
+# Security notices (security/notices.py): each is written to an outbox row in the transaction of the
+# change it reports, and sent by the task worker (`manage.py db_worker`, started beside the app
+# servers), never by the request. docs/deploy.md: running the worker, retries, the duplicate window.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# One SMTP operation may take this long; an attempt then counts as failed and is retried.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+PORTAL_NOTICE_MAX_ATTEMPTS = env.int("PORTAL_NOTICE_MAX_ATTEMPTS", default=10)
+# Back-off between attempts: doubling from the first delay, never longer than the longest.
+PORTAL_NOTICE_RETRY_FIRST_SECONDS = env.int("PORTAL_NOTICE_RETRY_FIRST_SECONDS", default=30)
+PORTAL_NOTICE_RETRY_LONGEST_SECONDS = env.int("PORTAL_NOTICE_RETRY_LONGEST_SECONDS", default=3600)
+# An attempt not recorded this long after it began (its worker died) is made again.
+PORTAL_NOTICE_LEASE_SECONDS = env.int("PORTAL_NOTICE_LEASE_SECONDS", default=300)
+# A notice of the same kind to the same member and address within this long is counted, not mailed.
+PORTAL_NOTICE_REPEAT_SECONDS = env.int("PORTAL_NOTICE_REPEAT_SECONDS", default=300)
+# The portal's public address, for the reset tool's link in notices sent without a request (operators).
+PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="")
 
 # Headers every response carries (docs/security.md, "Browser headers").
 CONTENT_SECURITY_POLICY = {

@@ -22,6 +22,10 @@ SECRET_KEY = "test-only-insecure-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.E001"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Unit tests deliver notices in the test process, once the change commits (mail.outbox, as
+# Django's test tools expect). The outbox tests switch to the database backend and its worker,
+# and the live tests run production's: the database backend and a real `db_worker` process.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The password-again pages are tested asking for it; the recent-authentication window's own tests set it.
 PORTAL_RECENT_AUTH_SECONDS = 0
 

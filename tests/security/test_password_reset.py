@@ -85,7 +85,7 @@ def test_it_locks_the_reset_after_five_wrong_submissions_and_tells_the_member(
     assert statuses == [200, 200, 200, 200, 429]
     locked = answer(client, state, RIGHT_ANSWERS)
     assert locked.status_code == 429 and "locked" in locked.content.decode()
-    assert [m.subject for m in mail.outbox] == ["Password reset locked after wrong answers"]
+    assert [m.subject for m in mail.outbox] == ["Password reset locked after wrong answers or two-factor codes"]
     assert Kind.RESET_LOCKED in event_kinds(member=member)
 
 
