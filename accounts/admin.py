@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from security import reset, sessions
 from security.audit import Kind, record_event
@@ -32,6 +33,7 @@ from .member_facts import member_facts
 from .models import User
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
     class ListedMember(User):
         """A member on the change list, with its failed attempts counted."""
@@ -49,11 +51,11 @@ class ReasonForm(forms.Form):
 
 
 class FrozenFilter(admin.SimpleListFilter):
-    title = "frozen"
+    title = _("frozen")
     parameter_name = "frozen"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Frozen"), ("no", "Not frozen")]
+        return [("yes", gettext("Frozen")), ("no", gettext("Not frozen"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
         if self.value() not in ("yes", "no"):
@@ -68,7 +70,7 @@ def may_act_on(staff_user: Any, member: User) -> bool:
     return not member.is_staff or staff_user.has_perm("accounts.manage_staff_accounts")
 
 
-def reasoned_action(permission: str, description: str) -> Callable[[Perform], Action]:
+def reasoned_action(permission: str, description: "StrOrPromise") -> Callable[[Perform], Action]:
     """An admin action that first asks for a reason, then applies `perform` to each member."""
 
     def decorate(perform: Perform) -> Action:
@@ -85,10 +87,17 @@ def reasoned_action(permission: str, description: str) -> Callable[[Perform], Ac
                     bool(perform(member=member, reason=form.cleaned_data["reason"], actor=actor, request=request))
                     for member in allowed
                 )
-                message = f"{description}: done for {done} of {queryset.count()}."
+                message = gettext("%(action)s: done for %(done)d of %(total)d.") % {
+                    "action": description,
+                    "done": done,
+                    "total": queryset.count(),
+                }
                 if skipped := queryset.count() - len(allowed):
-                    accounts = f"{skipped} staff account{'s' if skipped != 1 else ''}"
-                    message += f" {accounts} left as they were: only the Security role acts on staff accounts."
+                    message += " " + ngettext(
+                        "%(n)d staff account left as they were: only the Security role acts on staff accounts.",
+                        "%(n)d staff accounts left as they were: only the Security role acts on staff accounts.",
+                        skipped,
+                    ) % {"n": skipped}
                 modeladmin.message_user(request, message)
                 return None
             context = {
@@ -107,34 +116,34 @@ def reasoned_action(permission: str, description: str) -> Callable[[Perform], Ac
     return decorate
 
 
-@reasoned_action("freeze", "Freeze account")
+@reasoned_action("freeze", _("Freeze account"))
 def freeze(*, member: User, reason: str, actor: str, request: HttpRequest) -> bool:
     return freeze_account(member=member, reason=reason, actor=actor, request=request)
 
 
-@reasoned_action("unfreeze", "Unfreeze account")
+@reasoned_action("unfreeze", _("Unfreeze account"))
 def unfreeze(*, member: User, reason: str, actor: str, request: HttpRequest) -> bool:
     return unfreeze_account(member=member, reason=reason, actor=actor, request=request)
 
 
-@reasoned_action("end_sessions", "End all sessions")
+@reasoned_action("end_sessions", _("End all sessions"))
 def end_all_sessions(*, member: User, reason: str, actor: str, request: HttpRequest) -> int:
     return sessions.end_sessions(
         member=member, sessions=MemberSession.objects.filter(member=member), request=request, actor=actor, reason=reason
     )
 
 
-@reasoned_action("unlock_reset", "Unlock the password reset tool")
+@reasoned_action("unlock_reset", _("Unlock the password reset tool"))
 def unlock_reset(*, member: User, reason: str, actor: str, request: HttpRequest) -> bool:
     return reset.unlock(member=member, reason=reason, actor=actor, request=request)
 
 
-@reasoned_action("require_questions", "Require new security questions")
+@reasoned_action("require_questions", _("Require new security questions"))
 def require_new_questions(*, member: User, reason: str, actor: str, request: HttpRequest) -> bool:
     return _require(member, "must_choose_security_questions", Kind.NEW_QUESTIONS_REQUIRED, reason, actor, request)
 
 
-@reasoned_action("require_password", "Require a password change")
+@reasoned_action("require_password", _("Require a password change"))
 def require_password_change(*, member: User, reason: str, actor: str, request: HttpRequest) -> bool:
     return _require(member, "must_change_password", Kind.PASSWORD_CHANGE_REQUIRED, reason, actor, request)
 
@@ -177,7 +186,7 @@ class MemberAdmin(UserAdmin):
     list_display = ("username", "email", "full_name", "frozen", "failed_attempts", "last_login", "is_staff")
     list_filter = (FrozenFilter, "is_staff", "is_active", "groups")
     search_fields = ("username",)  # exact lookups, see get_search_results
-    search_help_text = "An exact username, email address or member ID."
+    search_help_text = _("An exact username, email address or member ID.")
     ordering = ("username",)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -191,10 +200,10 @@ class MemberAdmin(UserAdmin):
     # No password on the page: staff never choose or see a member's password.
     fieldsets = (
         (None, {"fields": ("username",)}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (
-            "Security",
+            _("Security"),
             {
                 "fields": (
                     "password_changed_at",
@@ -204,7 +213,7 @@ class MemberAdmin(UserAdmin):
                 )
             },
         ),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = (
         "last_login",
@@ -236,24 +245,24 @@ class MemberAdmin(UserAdmin):
             found.update(User.objects.filter(**lookup).values_list("pk", flat=True)[:100])
         return queryset.filter(pk__in=found), False
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def full_name(self, member: User) -> str:
         return member.get_full_name()
 
-    @admin.display(description="frozen")
+    @admin.display(description=_("frozen"))
     def frozen(self, member: "ListedMember") -> str:
         # A red lock and the word: the state is never told by colour (or an icon) alone.
         if self.failed_attempts(member) >= settings.PORTAL_FREEZE_AFTER_FAILURES:
-            return format_html('<span class="frozen-flag">{}{}</span>', LOCK_ICON, _("Frozen"))
-        return format_html('<span class="not-frozen">{}</span>', _("No"))
+            return format_html('<span class="frozen-flag">{}{}</span>', LOCK_ICON, gettext("Frozen"))
+        return format_html('<span class="not-frozen">{}</span>', gettext("No"))
 
-    @admin.display(description="failed attempts")
+    @admin.display(description=_("failed attempts"))
     def failed_attempts(self, member: "ListedMember") -> int:
         if not hasattr(member, "failures"):
             member.failures = failure_count(member.username)
         return member.failures
 
-    @admin.display(description="username")
+    @admin.display(description=_("username"))
     def username_read_only(self, member: User) -> str:
         return member.get_username()
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Members and staff"
+    verbose_name = _("Members and staff")
 
     def ready(self) -> None:
         from django.db.models import CharField

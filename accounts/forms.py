@@ -5,13 +5,16 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from security import hashers, throttle
 from security.audit import Kind, record_rate_limited
 from security.forms import CurrentPasswordMixin, NewPasswordForm, current_password_field
 from security.lockout import verification
 
-INVALID_SIGN_IN = "The username or password is not correct. Check both and try again."
+# The English text (tests and pages compare it); the form shows its translation.
+INVALID_SIGN_IN = gettext_noop("The username or password is not correct. Check both and try again.")
 
 
 class SignInForm(AuthenticationForm):
@@ -20,7 +23,7 @@ class SignInForm(AuthenticationForm):
     # Declared here because AuthenticationForm sets the limit without its validator, which would let a
     # megabyte "username" reach the lockout tables.
     username = UsernameField(
-        label="Username",
+        label=_("Username"),
         max_length=150,
         widget=forms.TextInput(
             attrs={
@@ -32,19 +35,19 @@ class SignInForm(AuthenticationForm):
         ),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         max_length=settings.PORTAL_PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
-        "invalid_login": INVALID_SIGN_IN,
+        "invalid_login": _(INVALID_SIGN_IN),
         # An inactive account reads like a wrong password, so it reveals nothing.
-        "inactive": INVALID_SIGN_IN,
-        "throttled": (
+        "inactive": _(INVALID_SIGN_IN),
+        "throttled": _(
             "There have been too many failed sign-ins from your network. Please wait a few minutes before trying again."
         ),
-        "busy": "The portal is busy checking other sign-ins right now. Please wait a moment and try again.",
+        "busy": _("The portal is busy checking other sign-ins right now. Please wait a moment and try again."),
     }
 
     def clean(self) -> dict[str, Any]:

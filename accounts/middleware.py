@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from security import twofactor
 
@@ -65,3 +66,19 @@ class MemberTimeZoneMiddleware:
         finally:
             # A worker thread serves other members next: never leave this member's zone behind.
             timezone.deactivate()
+
+
+class MemberLanguageMiddleware:
+    """Pages in the signed-in member's saved language; LocaleMiddleware (cookie, then Accept-Language,
+    then English) decides for everyone else and for a member who never chose one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        saved = getattr(request.user, "language", "") if request.user.is_authenticated else ""
+        if saved in dict(settings.LANGUAGES):
+            translation.activate(saved)
+            request.LANGUAGE_CODE = saved
+        # No deactivate here: LocaleMiddleware, outside this one, names the language in Content-Language.
+        return self.get_response(request)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from security.usernames import normalize_username
 
@@ -21,31 +22,33 @@ class User(AbstractUser):
     # ASCII only, so no account can be registered under a look-alike of another's name.
     username_validator = ASCIIUsernameValidator()  # type: ignore[assignment]  # django-stubs allows only the default
     username = models.CharField(
-        "username",
+        _("username"),
         max_length=150,
         unique=True,
-        help_text="150 characters or fewer: letters, digits and @ . + - _ only.",
+        help_text=_("150 characters or fewer: letters, digits and @ . + - _ only."),
         validators=[username_validator],
-        error_messages={"unique": "A member with that username already exists."},
+        error_messages={"unique": _("A member with that username already exists.")},
     )
-    email = models.EmailField("email address")
-    password_changed_at = models.DateTimeField(null=True, blank=True)
-    security_questions_set_at = models.DateTimeField(null=True, blank=True)
+    email = models.EmailField(_("email address"))
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    security_questions_set_at = models.DateTimeField(_("security questions chosen"), null=True, blank=True)
     # Set by support staff to have the member choose new questions at the next sign-in.
-    must_choose_security_questions = models.BooleanField(default=False)
+    must_choose_security_questions = models.BooleanField(_("must choose new security questions"), default=False)
     # Set by support staff to have the member change the password at the next sign-in.
-    must_change_password = models.BooleanField(default=False)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     # An IANA name ("America/Chicago"); blank until the member or their browser chooses one (then UTC).
-    time_zone = models.CharField("time zone", max_length=64, blank=True, validators=[validate_time_zone])
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     # A new address waits here until the member opens the link sent to it.
-    pending_email = models.EmailField("email address waiting for confirmation", blank=True)
+    pending_email = models.EmailField(_("email address waiting for confirmation"), blank=True)
     pending_email_sent_at = models.DateTimeField(null=True, blank=True)
+    # A code from settings.LANGUAGES ("es"); blank until the member chooses one (then the browser's).
+    language = models.CharField(_("language"), max_length=16, blank=True)
 
     objects: ClassVar[MemberManager] = MemberManager()
 
     class Meta:
-        verbose_name = "member"
-        verbose_name_plural = "members"
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
         indexes = [
             models.Index(Lower("email"), name="member_email_lower"),
             # The support site's "staff" filter, ordered by username, without reading every member.

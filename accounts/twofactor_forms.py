@@ -3,6 +3,8 @@
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security import twofactor
@@ -16,7 +18,7 @@ class PasswordAgainForm(CurrentPasswordMixin, forms.Form):
 
 class ConfirmDeviceForm(forms.Form):
     code = forms.CharField(
-        label="The 6-digit code your app shows now",
+        label=gettext_lazy("The 6-digit code your app shows now"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -28,7 +30,7 @@ class ConfirmDeviceForm(forms.Form):
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].replace(" ", "")
         if not self.device.verify_token(code):
-            raise forms.ValidationError("That code does not match. Check the time on your phone and try again.")
+            raise forms.ValidationError(_("That code does not match. Check the time on your phone and try again."))
         return code
 
 
@@ -36,7 +38,7 @@ class RemoveTwoFactorForm(PasswordAgainForm):
     # Always: it takes away the account's second factor, which a session left open must not do.
     always_ask_password = True
     code = forms.CharField(
-        label="A current code from your app, or a backup code",
+        label=gettext_lazy("A current code from your app, or a backup code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
@@ -59,5 +61,5 @@ class RemoveTwoFactorForm(PasswordAgainForm):
         elif outcome is CodeCheck.FAILED and twofactor.code_just_used(self.member, cleaned["code"]):
             self.add_error("code", str(twofactor.CODE_JUST_USED))
         elif outcome is CodeCheck.FAILED:
-            self.add_error("code", "That code is not correct.")
+            self.add_error("code", _("That code is not correct."))
         return cleaned

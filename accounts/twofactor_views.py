@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -48,7 +49,7 @@ def verify_code(request: HttpRequest) -> HttpResponse:
     pending = twofactor.pending_sign_in(request)
     if pending is None:
         twofactor.end_pending(request)
-        messages.error(request, "Your sign-in took too long. Please sign in again.")
+        messages.error(request, _("Your sign-in took too long. Please sign in again."))
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -124,7 +125,13 @@ def two_factor_setup(request: "MemberRequest") -> HttpResponse:
         others = sessions.active_sessions(member).exclude(session_key=request.session.session_key).count()
         # Staff enroll to reach the support site: it is where "Done" leads them.
         done_url = resolve_url("admin:index" if member.is_staff else "accounts:two_factor")
-        context = {"codes": codes, "first_time": True, "other_sessions": others, "done_url": done_url}
+        context = {
+            "codes": codes,
+            "made_at": timezone.now(),
+            "first_time": True,
+            "other_sessions": others,
+            "done_url": done_url,
+        }
         return render(request, "accounts/backup_codes.html", context)
     context = {"form": form, "qr_svg": twofactor.qr_code_svg(device), "secret": twofactor.secret_text(device)}
     return render(request, "accounts/two_factor_setup.html", context)
@@ -137,10 +144,10 @@ def two_factor_setup(request: "MemberRequest") -> HttpResponse:
 def backup_codes(request: "MemberRequest") -> HttpResponse:
     form = PasswordAgainForm(request, request.POST)
     if not twofactor.has_two_factor(request.user) or not form.is_valid():
-        messages.error(request, "Enter your current password to make new backup codes.")
+        messages.error(request, _("Enter your current password to make new backup codes."))
         return redirect("accounts:two_factor")
     codes = twofactor.new_backup_codes(member=request.user, request=request)
-    return render(request, "accounts/backup_codes.html", {"codes": codes})
+    return render(request, "accounts/backup_codes.html", {"codes": codes, "made_at": timezone.now()})
 
 
 @sensitive_post_parameters()
@@ -150,6 +157,6 @@ def remove_two_factor(request: "MemberRequest") -> HttpResponse:
     form = RemoveTwoFactorForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         twofactor.remove_two_factor(member=request.user, request=request)
-        messages.success(request, "Two-factor sign-in is off.")
+        messages.success(request, _("Two-factor sign-in is off."))
         return redirect("accounts:two_factor")
     return render(request, "accounts/two_factor_remove.html", {"form": form})

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import confirm_views, session_views, twofactor_views, views
+from . import confirm_views, language_views, session_views, twofactor_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("signed-out/", views.signed_out, name="signed_out"),
+    path("language/", language_views.set_language, name="set_language"),
     path("confirm/", confirm_views.confirm_its_you, name="confirm"),
     path("security/", views.security_settings, name="security"),
     path("security/questions/", views.choose_questions, name="choose_questions"),

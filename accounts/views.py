@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -169,7 +170,7 @@ def choose_questions(request: "MemberRequest") -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         first_time = request.user.security_questions_set_at is None
         services.choose_security_questions(member=request.user, choices=form.choices(), request=request)
-        messages.success(request, "Your security questions are saved.")
+        messages.success(request, _("Your security questions are saved."))
         return redirect("home" if first_time else "accounts:security")
     required = request.user.needs_security_questions
     return render(request, "accounts/choose_questions.html", {"form": form, "required": required}, status=200)
@@ -182,7 +183,7 @@ def change_password(request: "MemberRequest") -> HttpResponse:
     form = ChangePasswordForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.change_password(member=request.user, form=form, request=request)
-        messages.success(request, "Your password is changed. Other sessions have been signed out.")
+        messages.success(request, _("Your password is changed. Other sessions have been signed out."))
         return redirect("accounts:security")
     return render(request, "accounts/change_password.html", {"form": form})
 

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext
 
 from .models import Claim, ServiceLine
 
@@ -144,12 +145,14 @@ def plan_year_progress(enrollment, *, has_dependents):
     )
     total = {key: cents(value or ZERO) for key, value in totals.items()}
     bars = [
-        Progress("Your deductible", total["own_deductible"], plan.deductible_individual),
-        Progress("Your out-of-pocket maximum", total["own_out_of_pocket"], plan.out_of_pocket_max_individual),
+        Progress(gettext("Your deductible"), total["own_deductible"], plan.deductible_individual),
+        Progress(gettext("Your out-of-pocket maximum"), total["own_out_of_pocket"], plan.out_of_pocket_max_individual),
     ]
     if has_dependents:
         bars += [
-            Progress("Family deductible", total["family_deductible"], plan.deductible_family),
-            Progress("Family out-of-pocket maximum", total["family_out_of_pocket"], plan.out_of_pocket_max_family),
+            Progress(gettext("Family deductible"), total["family_deductible"], plan.deductible_family),
+            Progress(
+                gettext("Family out-of-pocket maximum"), total["family_out_of_pocket"], plan.out_of_pocket_max_family
+            ),
         ]
     return bars

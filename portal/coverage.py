@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.http import Http404
+from django.utils.translation import pgettext
 
 from .models import Enrollment
 
@@ -39,7 +40,7 @@ class IdCard:
 
 def family_cards(member, enrollment):
     """The member's card first, then each dependent's, in suffix order."""
-    own = IdCard(enrollment, member.get_full_name() or member.get_username(), 0, "Member")
+    own = IdCard(enrollment, member.get_full_name() or member.get_username(), 0, pgettext("whose ID card", "Member"))
     return [own] + [
         IdCard(enrollment, dependent.full_name, dependent.suffix, dependent.get_relationship_display())
         for dependent in enrollment.dependents.all()

@@ -3,6 +3,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.timezones import time_zone_choices
@@ -59,20 +60,22 @@ class ErrorsDescribedMixin:
 class ClaimFilterForm(ErrorsDescribedMixin, forms.Form):
     """The claims list's filters; every one is optional."""
 
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Claim.Status.choices])
-    provider = forms.TypedChoiceField(label="Provider", required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Claim.Status.choices]
+    )
+    provider = forms.TypedChoiceField(label=_("Provider"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = [("", "Any provider"), *providers]
+        self.fields["provider"].choices = [("", _("Any provider")), *providers]
 
     def clean(self):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "Choose a date on or after the “From” date.")
+            self.add_error("date_to", _("Choose a date on or after the “From” date."))
         return cleaned
 
     def filters(self):
@@ -91,9 +94,9 @@ class ClaimFilterForm(ErrorsDescribedMixin, forms.Form):
 # ASCII digits only: "٣" and "３" are digits to Python's \d, but not to the mail or the phone system.
 phone_validator = RegexValidator(
     r"\A\+?1?[ .-]?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}\Z",
-    "Enter a 10-digit phone number, for example 555-201-4477.",
+    _("Enter a 10-digit phone number, for example 555-201-4477."),
 )
-zip_validator = RegexValidator(r"\A[0-9]{5}(-[0-9]{4})?\Z", "Enter a 5-digit ZIP code, or ZIP+4 such as 12345-6789.")
+zip_validator = RegexValidator(r"\A[0-9]{5}(-[0-9]{4})?\Z", _("Enter a 5-digit ZIP code, or ZIP+4 such as 12345-6789."))
 
 # Controls, format characters (bidi overrides and isolates, zero-width spaces, the BOM), line and
 # paragraph separators, private-use and unassigned code points: invisible, or able to reorder text.
@@ -103,27 +106,35 @@ HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 def only_ascii_digits(value):
     """A US address is read by the mail: its numbers in 0-9, never "٣" or "３" (still digits to Python)."""
     if any(character.isdigit() and not "0" <= character <= "9" for character in value):
-        raise ValidationError("Write the numbers with the digits 0 to 9.", code="non_ascii_digits")
+        raise ValidationError(_("Write the numbers with the digits 0 to 9."), code="non_ascii_digits")
 
 
 def no_hidden_characters(value):
     if any(unicodedata.category(character) in HIDDEN_CATEGORIES for character in value):
         raise ValidationError(
-            "This contains hidden characters, such as text-direction marks, often pasted in by accident. "
-            "Type it in again.",
+            _(
+                "This contains hidden characters, such as text-direction marks, often pasted in by accident. "
+                "Type it in again."
+            ),
             code="hidden_characters",
         )
 
 
 class ContactDetailsForm(ErrorsDescribedMixin, forms.ModelForm):
     state = forms.ChoiceField(
-        label="State", required=False, choices=[("", "Choose a state"), *((s, s) for s in US_STATES)]
+        label=_("State"), required=False, choices=[("", _("Choose a state")), *((s, s) for s in US_STATES)]
     )
 
     class Meta:
         model = ContactDetails
         fields = ["phone", "address_line1", "address_line2", "city", "state", "postal_code"]
-        labels = {"phone": "Phone number"}
+        labels = {
+            "phone": _("Phone number"),
+            "address_line1": _("Street address"),
+            "address_line2": _("Apartment, suite, etc."),
+            "city": _("City"),
+            "postal_code": _("ZIP code"),
+        }
         widgets = {
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
             "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
@@ -151,7 +162,7 @@ class ContactDetailsForm(ErrorsDescribedMixin, forms.ModelForm):
         if given and len(given) != len(address):
             for name in address:
                 if name not in given and name not in self.errors:
-                    self.add_error(name, "Fill this in to complete your mailing address.")
+                    self.add_error(name, _("Fill this in to complete your mailing address."))
         return cleaned
 
 
@@ -159,14 +170,14 @@ class ChangeEmailForm(ErrorsDescribedMixin, CurrentPasswordMixin, forms.Form):
     """A new email address, after the current password (a wrong one counts toward the freeze)."""
 
     email = forms.EmailField(
-        label="New email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("New email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     current_password = current_password_field()
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if email.lower() == (self.member.email or "").lower():
-            raise forms.ValidationError("That is already your email address.", code="unchanged")
+            raise forms.ValidationError(_("That is already your email address."), code="unchanged")
         return email
 
 
@@ -174,10 +185,10 @@ class TimeZoneForm(ErrorsDescribedMixin, forms.Form):
     """The zone the portal's times are shown in; the US zones first, then every other one."""
 
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        error_messages={"invalid_choice": "Choose a time zone from the list."},
-        help_text="Dates and times on the portal and in our emails are shown in this time zone.",
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
+        help_text=_("Dates and times on the portal and in our emails are shown in this time zone."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def money(verbose_name, **options):
@@ -26,20 +28,20 @@ class Plan(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=100)
     network = models.CharField(max_length=3, choices=Network.choices)
-    deductible_individual = money("deductible, individual")
-    deductible_family = money("deductible, family")
-    out_of_pocket_max_individual = money("out-of-pocket maximum, individual")
-    out_of_pocket_max_family = money("out-of-pocket maximum, family")
+    deductible_individual = money(_("deductible, individual"))
+    deductible_family = money(_("deductible, family"))
+    out_of_pocket_max_individual = money(_("out-of-pocket maximum, individual"))
+    out_of_pocket_max_family = money(_("out-of-pocket maximum, family"))
     # The member's share of the allowed amount once the deductible is met.
     coinsurance_percent = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
-    copay_primary_care = money("primary care copay")
-    copay_specialist = money("specialist copay")
-    copay_urgent_care = money("urgent care copay")
-    copay_emergency = money("emergency room copay")
+    copay_primary_care = money(_("primary care copay"))
+    copay_specialist = money(_("specialist copay"))
+    copay_urgent_care = money(_("urgent care copay"))
+    copay_emergency = money(_("emergency room copay"))
     # Printed on the card for the pharmacy.
-    rx_bin = models.CharField("Rx BIN", max_length=6)
-    rx_pcn = models.CharField("Rx PCN", max_length=10)
-    rx_group = models.CharField("Rx group", max_length=15)
+    rx_bin = models.CharField(_("Rx BIN"), max_length=6)
+    rx_pcn = models.CharField(_("Rx PCN"), max_length=10)
+    rx_group = models.CharField(_("Rx group"), max_length=15)
 
     def __str__(self):
         return self.name
@@ -50,7 +52,7 @@ class Enrollment(models.Model):
 
     member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollment")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="enrollments")
-    member_number = models.CharField("member ID", max_length=20, unique=True)
+    member_number = models.CharField(_("member ID"), max_length=20, unique=True)
     group_number = models.CharField(max_length=20)
     group_name = models.CharField(max_length=100)
     coverage_start = models.DateField()
@@ -66,9 +68,9 @@ class Dependent(models.Model):
     """A family member covered under the member's enrollment, with their own ID card."""
 
     class Relationship(models.TextChoices):
-        SPOUSE = "spouse", "Spouse"
-        PARTNER = "partner", "Domestic partner"
-        CHILD = "child", "Child"
+        SPOUSE = "spouse", _("Spouse")
+        PARTNER = "partner", _("Domestic partner")
+        CHILD = "child", _("Child")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="dependents")
     # The two digits after the member ID on this person's card; the member's own card is 00.
@@ -95,7 +97,7 @@ class Provider(models.Model):
 
     name = models.CharField(max_length=150)
     specialty = models.CharField(max_length=80)
-    npi = models.CharField("NPI", max_length=10, unique=True)
+    npi = models.CharField(_("NPI"), max_length=10, unique=True)
     city = models.CharField(max_length=80)
     state = models.CharField(max_length=2)
 
@@ -110,16 +112,16 @@ class Claim(models.Model):
     """A bill a provider sent us for care given to the member or a dependent."""
 
     class Status(models.TextChoices):
-        IN_REVIEW = "in_review", "In review"
-        PROCESSED = "processed", "Processed"
-        DENIED = "denied", "Denied"
+        IN_REVIEW = "in_review", _("In review")
+        PROCESSED = "processed", _("Processed")
+        DENIED = "denied", _("Denied")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="claims")
     # Empty when the patient is the member themself.
     dependent = models.ForeignKey(Dependent, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="claims")
     claim_number = models.CharField(max_length=20, unique=True)
-    service_date = models.DateField(help_text="The first day of service on the claim.")
+    service_date = models.DateField(help_text=_("The first day of service on the claim."))
     received_on = models.DateField()
     processed_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
@@ -146,13 +148,13 @@ class ServiceLine(models.Model):
     service_date = models.DateField()
     procedure_code = models.CharField(max_length=10)
     description = models.CharField(max_length=200)
-    billed = money("billed")
-    allowed = money("allowed")
-    plan_paid = money("plan paid")
-    deductible = money("deductible")
-    copay = money("copay")
-    coinsurance = money("coinsurance")
-    member_owes = money("member owes")
+    billed = money(_("billed"))
+    allowed = money(_("allowed"))
+    plan_paid = money(_("plan paid"))
+    deductible = money(_("deductible"))
+    copay = money(_("copay"))
+    coinsurance = money(_("coinsurance"))
+    member_owes = money(_("member owes"))
 
     class Meta:
         ordering = ["claim", "line_number"]
@@ -163,7 +165,7 @@ class ServiceLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.claim} line {self.line_number}"
+        return gettext("%(claim)s line %(number)s") % {"claim": self.claim, "number": self.line_number}
 
 
 class ContactDetails(models.Model):
@@ -171,15 +173,15 @@ class ContactDetails(models.Model):
 
     member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_details")
     phone = models.CharField(max_length=20, blank=True)
-    address_line1 = models.CharField("street address", max_length=100, blank=True)
-    address_line2 = models.CharField("apartment, suite, etc.", max_length=100, blank=True)
+    address_line1 = models.CharField(_("street address"), max_length=100, blank=True)
+    address_line2 = models.CharField(_("apartment, suite, etc."), max_length=100, blank=True)
     city = models.CharField(max_length=80, blank=True)
     state = models.CharField(max_length=2, blank=True)
-    postal_code = models.CharField("ZIP code", max_length=10, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "contact details"
+        verbose_name_plural = _("contact details")
 
     def __str__(self):
-        return f"Contact details of {self.member}"
+        return gettext("Contact details of %(member)s") % {"member": self.member}

@@ -37,6 +37,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 try:
@@ -133,7 +134,11 @@ def unavailable_response(request):
             "retry_after_seconds": settings.PORTAL_DATABASE_RETRY_AFTER_SECONDS,
             "support_phone": settings.PORTAL_SUPPORT_PHONE,
         }
-        response = HttpResponse(render_to_string("503.html", context), status=503)
+        # In the language of the switcher's cookie or the browser: the member's saved one needs the database.
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            response = HttpResponse(render_to_string("503.html", context), status=503)
+        response["Content-Language"] = language
     response["Retry-After"] = str(settings.PORTAL_DATABASE_RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)  # an outage page must never be served from a cache later
     return response

@@ -3,7 +3,8 @@
 import unicodedata
 
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, pgettext
 from fpdf import FPDF
 
 from .money import usd
@@ -34,12 +35,13 @@ def _latin1(character):
 
 
 def id_card_pdf(card):
-    """The PDF document (bytes) for one ID card."""
+    """The PDF document (bytes) for one ID card, in the language active for the request (the member's)."""
     pdf = FPDF(orientation="portrait", unit="mm", format="letter")
-    pdf.set_title(pdf_text(f"Member ID card: {card.name}"))
-    pdf.set_author("Member Portal")
-    pdf.set_creator("Member Portal")
-    pdf.set_lang("en-US")
+    pdf.set_title(pdf_text(gettext("Member ID card: %(name)s") % {"name": card.name}))
+    pdf.set_author(pdf_text(gettext("Member Portal")))
+    pdf.set_creator(pdf_text(gettext("Member Portal")))
+    language = translation.get_language() or "en"
+    pdf.set_lang("en-US" if language.startswith("en") else f"{language.split('-')[0]}-US")
     printed_at = timezone.now()
     pdf.set_creation_date(printed_at)
     pdf.set_auto_page_break(False)
@@ -49,19 +51,24 @@ def id_card_pdf(card):
     pdf.set_text_color(*INK)
     pdf.set_font("Helvetica", "B", 16)
     pdf.set_xy(20, 20)
-    pdf.cell(0, 8, pdf_text(f"Member ID card for {card.name}"))
+    pdf.cell(0, 8, pdf_text(gettext("Member ID card for %(name)s") % {"name": card.name}))
     pdf.set_font("Helvetica", "", 10)
     pdf.set_text_color(*MUTED)
     pdf.set_xy(20, 29)
     pdf.multi_cell(
         175,
         5,
-        "Print at actual size (100%), cut out both sides along the outlines, and keep them together. "
-        "Show this card whenever you receive care.",
+        pdf_text(
+            gettext(
+                "Print at actual size (100%), cut out both sides along the outlines, and keep them together. "
+                "Show this card whenever you receive care."
+            )
+        ),
         align="L",
     )
     # In the member's own time zone (active for the request), so "printed on" reads as their clock did.
-    pdf.text(20, 44, pdf_text(f"Printed {formats.date_format(timezone.localtime(printed_at), 'DATETIME_FORMAT')}"))
+    printed = formats.date_format(timezone.localtime(printed_at), "DATETIME_FORMAT")
+    pdf.text(20, 44, pdf_text(gettext("Printed %(when)s") % {"when": printed}))
 
     left = 20
     top = 48
@@ -69,8 +76,8 @@ def id_card_pdf(card):
     _back(pdf, left + CARD_WIDTH + 6, top)
     pdf.set_font("Helvetica", "", 8)
     pdf.set_text_color(*MUTED)
-    pdf.text(left, top + CARD_HEIGHT + 5, "Front")
-    pdf.text(left + CARD_WIDTH + 6, top + CARD_HEIGHT + 5, "Back")
+    pdf.text(left, top + CARD_HEIGHT + 5, pdf_text(pgettext("side of the ID card", "Front")))
+    pdf.text(left + CARD_WIDTH + 6, top + CARD_HEIGHT + 5, pdf_text(pgettext("side of the ID card", "Back")))
     return bytes(pdf.output())
 
 
@@ -81,10 +88,19 @@ def _outline(pdf, x, y):
     pdf.rect(x, y, CARD_WIDTH, CARD_HEIGHT, style="DF", round_corners=True, corner_radius=3)
 
 
+def _fitted_text(pdf, x, y, text, *, width, size):
+    """Text in Helvetica at `size`, or smaller where a longer translation would run past `width`."""
+    pdf.set_font("Helvetica", "", size)
+    while size > 4 and pdf.get_string_width(text) > width:
+        size -= 0.25
+        pdf.set_font("Helvetica", "", size)
+    pdf.text(x, y, text)
+
+
 def _label_value(pdf, x, y, label, value, *, size=9):
     pdf.set_font("Helvetica", "", 5.5)
     pdf.set_text_color(*MUTED)
-    pdf.text(x, y, label.upper())
+    pdf.text(x, y, pdf_text(label.upper()))
     pdf.set_font("Helvetica", "B", size)
     pdf.set_text_color(*INK)
     pdf.text(x, y + 1 + size * 0.36, pdf_text(value))
@@ -98,33 +114,32 @@ def _front(pdf, card, x, y):
     pdf.rect(x, y, CARD_WIDTH, 10, style="F", round_corners=("TOP_LEFT", "TOP_RIGHT"), corner_radius=3)
     pdf.set_text_color(*WHITE)
     pdf.set_font("Helvetica", "B", 10)
-    pdf.text(x + 4, y + 6.5, "Member Portal")
+    pdf.text(x + 4, y + 6.5, pdf_text(gettext("Member Portal")))
     pdf.set_font("Helvetica", "", 8)
     pdf.set_xy(x + 40, y + 2.5)
     pdf.cell(CARD_WIDTH - 44, 5, pdf_text(f"{plan.name}"), align="R")
 
-    _label_value(pdf, x + 4, y + 15, "Member", card.name, size=10)
-    _label_value(pdf, x + 4, y + 23, "Member ID", card.card_id, size=10)
-    _label_value(pdf, x + 47, y + 23, "Group", enrollment.group_number, size=10)
-    _label_value(pdf, x + 4, y + 31, "Coverage since", formats.date_format(enrollment.coverage_start), size=8)
-    _label_value(pdf, x + 47, y + 31, "Network", plan.get_network_display(), size=8)
+    _label_value(pdf, x + 4, y + 15, pgettext("whose ID card", "Member"), card.name, size=10)
+    _label_value(pdf, x + 4, y + 23, gettext("Member ID"), card.card_id, size=10)
+    _label_value(pdf, x + 47, y + 23, gettext("Group"), enrollment.group_number, size=10)
+    _label_value(pdf, x + 4, y + 31, gettext("Coverage since"), formats.date_format(enrollment.coverage_start), size=8)
+    _label_value(pdf, x + 47, y + 31, gettext("Network"), plan.get_network_display(), size=8)
 
     copays = [
-        ("Primary care", plan.copay_primary_care),
-        ("Specialist", plan.copay_specialist),
-        ("Urgent care", plan.copay_urgent_care),
-        ("Emergency room", plan.copay_emergency),
+        (gettext("Primary care"), plan.copay_primary_care),
+        (gettext("Specialist"), plan.copay_specialist),
+        (gettext("Urgent care"), plan.copay_urgent_care),
+        (gettext("Emergency room"), plan.copay_emergency),
     ]
     pdf.set_draw_color(213, 219, 227)
     pdf.line(x + 4, y + 37.5, x + CARD_WIDTH - 4, y + 37.5)
     pdf.set_font("Helvetica", "", 5.5)
     pdf.set_text_color(*MUTED)
-    pdf.text(x + 4, y + 40.5, "COPAYS")
+    pdf.text(x + 4, y + 40.5, pdf_text(gettext("Copays").upper()))
     column = (CARD_WIDTH - 8) / len(copays)
     for n, (name, amount) in enumerate(copays):
-        pdf.set_font("Helvetica", "", 6)
         pdf.set_text_color(*MUTED)
-        pdf.text(x + 4 + n * column, y + 44, name)
+        _fitted_text(pdf, x + 4 + n * column, y + 44, pdf_text(name), width=column - 1, size=6)
         pdf.set_font("Helvetica", "B", 8)
         pdf.set_text_color(*INK)
         pdf.text(x + 4 + n * column, y + 47.5, usd(amount, cents=False))
@@ -137,7 +152,7 @@ def _back(pdf, x, y):
     _outline(pdf, x, y)
     pdf.set_text_color(*INK)
     pdf.set_font("Helvetica", "B", 9)
-    pdf.text(x + 4, y + 8, "Member Support")
+    pdf.text(x + 4, y + 8, pdf_text(gettext("Member Support")))
     pdf.set_font("Helvetica", "B", 12)
     pdf.text(x + 4, y + 14, pdf_text(settings.PORTAL_SUPPORT_PHONE))
     pdf.set_font("Helvetica", "", 7)
@@ -145,9 +160,17 @@ def _back(pdf, x, y):
     pdf.multi_cell(
         CARD_WIDTH - 8,
         3.4,
-        "In an emergency, call 911 or go to the nearest emergency room.\n"
-        "Show this card whenever you receive care. It does not guarantee coverage or payment.\n"
-        "Providers: check eligibility and benefits before the visit, and send claims with the member ID "
-        "and group number shown on the front.",
+        pdf_text(
+            "\n".join(
+                [
+                    gettext("In an emergency, call 911 or go to the nearest emergency room."),
+                    gettext("Show this card whenever you receive care. It does not guarantee coverage or payment."),
+                    gettext(
+                        "Providers: check eligibility and benefits before the visit, and send claims with the "
+                        "member ID and group number shown on the front."
+                    ),
+                ]
+            )
+        ),
         align="L",
     )

@@ -109,3 +109,16 @@ def _cache_ok():
         return ok
     except Exception:  # noqa: BLE001 - any cache client error means "unavailable"
         return False
+
+
+@require_safe
+@login_not_required
+def language_assistance(request):
+    """Free language help offered in fifteen languages, and the nondiscrimination notice."""
+    phone = settings.PORTAL_SUPPORT_PHONE
+    dialable = "".join(character for character in phone if character.isdigit() or character == "+")
+    return render(
+        request,
+        "portal/language_assistance.html",
+        {"support_phone": phone, "support_phone_href": f"tel:{dialable}"},
+    )

@@ -14,14 +14,16 @@ else:
 
 
 class UnmigratedChoicesCharField(_CharField):
-    """A CharField whose choices serve forms, the admin and get_FOO_display(), but not migrations.
+    """A CharField whose choices (and label) serve forms, the admin and get_FOO_display(), but not migrations.
 
     Choices never change the database column, so leaving them out of deconstruct() means a new
-    choice costs no migration, and two changes that each add one cannot conflict.
+    choice costs no migration, and two changes that each add one cannot conflict; the same for the
+    translated label, which only the admin shows.
     """
 
     def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, _path, args, kwargs = super().deconstruct()
         kwargs.pop("choices", None)
+        kwargs.pop("verbose_name", None)
         # The plain CharField path: migrations never import this class, so it can move or go freely.
         return name, "django.db.models.CharField", args, kwargs

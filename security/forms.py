@@ -7,11 +7,11 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from . import sessions
 from .lockout import DOOR_KEY, verification
-from .questions import QUESTION_COUNT, QUESTIONS, normalize_answer
+from .questions import QUESTION_COUNT, QUESTIONS, normalize_answer, question_text
 from .usernames import normalize_username
 
 # Generic only in django-stubs: Django's own SetPasswordForm takes no type argument at run time.
@@ -57,15 +57,15 @@ class CurrentPasswordMixin:
             user = authenticate(self.request, username=self.member.get_username(), password=password, **door)
         if user is None or user.pk != self.member.pk:
             refusal_of_the_lockout(self.request)
-            raise forms.ValidationError("That is not your current password.", code="password_incorrect")
+            raise forms.ValidationError(gettext("That is not your current password."), code="password_incorrect")
         return password
 
 
-FROZEN_NOW = (
+FROZEN_NOW = gettext_lazy(
     "Your account is now frozen after too many failed attempts, and every session has been signed out. "
     "Reset your password with your security questions, or call Member Support."
 )
-BUSY = "Several checks for this account are under way right now. Please wait a moment and try again."
+BUSY = gettext_lazy("Several checks for this account are under way right now. Please wait a moment and try again.")
 
 
 def refusal_of_the_lockout(request: HttpRequest) -> None:
@@ -78,7 +78,7 @@ def refusal_of_the_lockout(request: HttpRequest) -> None:
 
 def current_password_field() -> forms.CharField:
     return forms.CharField(
-        label="Your current password",
+        label=gettext_lazy("Your current password"),
         strip=False,
         max_length=settings.PORTAL_PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -107,10 +107,11 @@ class ChooseQuestionsForm(CurrentPasswordMixin, forms.Form):
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
-        choices = [("", "Choose a question"), *QUESTIONS.items()]
+        choices = [("", gettext("Choose a question")), *((key, question_text(key)) for key in QUESTIONS)]
         for n in range(1, QUESTION_COUNT + 1):
-            self.fields[f"question_{n}"] = forms.ChoiceField(label=f"Question {n}", choices=choices)
-            self.fields[f"answer_{n}"] = answer_field(f"Answer to question {n}")
+            label = gettext("Question %(number)d") % {"number": n}
+            self.fields[f"question_{n}"] = forms.ChoiceField(label=label, choices=choices)
+            self.fields[f"answer_{n}"] = answer_field(gettext("Answer to question %(number)d") % {"number": n})
 
     def pairs(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"question_{n}"], self[f"answer_{n}"]) for n in range(1, QUESTION_COUNT + 1)]
@@ -119,7 +120,7 @@ class ChooseQuestionsForm(CurrentPasswordMixin, forms.Form):
         cleaned = cast(dict[str, Any], super().clean())  # Form.clean() returns cleaned_data
         questions = [cleaned.get(f"question_{n}") for n in range(1, QUESTION_COUNT + 1)]
         if all(questions) and len(set(questions)) != QUESTION_COUNT:
-            raise forms.ValidationError("Choose three different questions.", code="duplicate_question")
+            raise forms.ValidationError(gettext("Choose three different questions."), code="duplicate_question")
         username = normalize_answer(self.member.get_username())
         password = normalize_answer(cleaned.get("current_password") or "")
         seen = set()
@@ -131,14 +132,19 @@ class ChooseQuestionsForm(CurrentPasswordMixin, forms.Form):
             if len(normalized.replace(" ", "")) < settings.PORTAL_ANSWER_MIN_LENGTH:
                 self.add_error(
                     f"answer_{n}",
-                    f"Give an answer of at least {settings.PORTAL_ANSWER_MIN_LENGTH} letters or digits.",
+                    ngettext(
+                        "Give an answer of at least %(count)d letter or digit.",
+                        "Give an answer of at least %(count)d letters or digits.",
+                        settings.PORTAL_ANSWER_MIN_LENGTH,
+                    )
+                    % {"count": settings.PORTAL_ANSWER_MIN_LENGTH},
                 )
             elif normalized in seen:
-                self.add_error(f"answer_{n}", "Give a different answer to each question.")
+                self.add_error(f"answer_{n}", gettext("Give a different answer to each question."))
             elif username and username in normalized:
-                self.add_error(f"answer_{n}", "An answer must not contain your username.")
+                self.add_error(f"answer_{n}", gettext("An answer must not contain your username."))
             elif password and password in normalized:
-                self.add_error(f"answer_{n}", "An answer must not contain your password.")
+                self.add_error(f"answer_{n}", gettext("An answer must not contain your password."))
             seen.add(normalized)
         return cleaned
 
@@ -152,7 +158,7 @@ class CodeForm(forms.Form):
     """The second factor, at sign-in and in the reset tool: an authenticator app's code or a backup code."""
 
     code = forms.CharField(
-        label="Code from your authenticator app, or a backup code",
+        label=gettext_lazy("Code from your authenticator app, or a backup code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
     )
@@ -160,7 +166,7 @@ class CodeForm(forms.Form):
 
 class ResetUsernameForm(forms.Form):
     username = forms.CharField(
-        label="Username",
+        label=gettext_lazy("Username"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
     )
@@ -175,7 +181,7 @@ class ResetAnswersForm(forms.Form):
     def __init__(self, questions: Iterable[str], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for n, key in enumerate(questions, start=1):
-            self.fields[f"answer_{n}"] = answer_field(QUESTIONS[key])
+            self.fields[f"answer_{n}"] = answer_field(question_text(key))
 
     def answers(self) -> list[str]:
         return [self.cleaned_data[name] for name in self.fields]

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
 from .models import PasswordHistory
 
@@ -39,7 +40,11 @@ class NoReuseValidator:
         hashes = {user.password, *(row.password_hash for row in recent)}
         if any(check_password(password, encoded) for encoded in hashes):
             raise ValidationError(
-                "Choose a password you have not used recently (one of your last %(count)d).",
+                ngettext_lazy(
+                    "Choose a password you have not used recently (not your last one).",
+                    "Choose a password you have not used recently (one of your last %(count)d).",
+                    "count",
+                ),
                 code="password_reused",
                 params={"count": settings.PORTAL_PASSWORD_HISTORY},
             )
@@ -55,10 +60,15 @@ class NoReuseValidator:
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
     def get_help_text(self) -> str:
-        return f"Your password cannot be one of your last {settings.PORTAL_PASSWORD_HISTORY} passwords."
+        count = settings.PORTAL_PASSWORD_HISTORY
+        return ngettext(
+            "Your password cannot be your last password.",
+            "Your password cannot be one of your last %(count)d passwords.",
+            count,
+        ) % {"count": count}
 
 
-BREACHED_MESSAGE = (
+BREACHED_MESSAGE = gettext_lazy(
     "This password is too common: it has appeared in a data breach, so attackers try it early. Please choose another."
 )
 # Each corpus entry is kept as the first 8 bytes of its BLAKE2b digest: 4 million entries in 32 MB,
@@ -91,7 +101,7 @@ class BreachedPasswordValidator:
             raise ValidationError(BREACHED_MESSAGE, code="password_breached")
 
     def get_help_text(self) -> str:
-        return "Your password cannot be one that has appeared in a data breach."
+        return gettext("Your password cannot be one that has appeared in a data breach.")
 
 
 def normalize(password: str) -> str:

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from .audit import Kind, record_event
 from .models import SecurityAnswer
@@ -26,21 +27,28 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import _User as Member  # AUTH_USER_MODEL, as django-stubs resolves it
 
 # Facts a stranger cannot find on a social profile: no birthplaces, schools, pets or maiden names.
+# Kept in English (marked for the catalog); question_text() gives one in the member's language.
 QUESTIONS = {
-    "first_concert": "What was the first concert or live show you paid to attend?",
-    "first_dish": "Which dish did you first learn to cook on your own?",
-    "childhood_toy": "What did you call the toy or blanket you slept with as a small child?",
-    "house_number_age_ten": "What was the house or flat number where you lived at age ten?",
-    "first_video_game": "What was the first video game you played all the way through?",
-    "swim_teacher": "Who taught you to swim or to ride a bicycle? (first name)",
-    "first_solo_trip": "Where did you go on your first trip without your family?",
-    "first_job_neighbour": "What was the first name of the person you worked next to in your first job?",
-    "oldest_cousin_middle_name": "What is the middle name of your oldest cousin?",
-    "first_alarm_clock_song": "What song or sound did your first alarm clock or phone wake you with?",
-    "friend_street": "On which street did your closest childhood friend live?",
-    "worst_haircut_year": "In which year did you have the haircut you regret most?",
+    "first_concert": gettext_noop("What was the first concert or live show you paid to attend?"),
+    "first_dish": gettext_noop("Which dish did you first learn to cook on your own?"),
+    "childhood_toy": gettext_noop("What did you call the toy or blanket you slept with as a small child?"),
+    "house_number_age_ten": gettext_noop("What was the house or flat number where you lived at age ten?"),
+    "first_video_game": gettext_noop("What was the first video game you played all the way through?"),
+    "swim_teacher": gettext_noop("Who taught you to swim or to ride a bicycle? (first name)"),
+    "first_solo_trip": gettext_noop("Where did you go on your first trip without your family?"),
+    "first_job_neighbour": gettext_noop("What was the first name of the person you worked next to in your first job?"),
+    "oldest_cousin_middle_name": gettext_noop("What is the middle name of your oldest cousin?"),
+    "first_alarm_clock_song": gettext_noop("What song or sound did your first alarm clock or phone wake you with?"),
+    "friend_street": gettext_noop("On which street did your closest childhood friend live?"),
+    "worst_haircut_year": gettext_noop("In which year did you have the haircut you regret most?"),
 }
 QUESTION_COUNT = 3
+
+
+def question_text(key: str) -> str:
+    """The question stored as `key`, in the active language."""
+    return gettext(QUESTIONS[key])
+
 
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
 

@@ -11,7 +11,7 @@ safe_next_path() turns a requested `next` into a path on this site, or "" for an
 """
 
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
@@ -21,16 +21,20 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Django's own limit for a URL it will consider as a redirect target.
 MAX_NEXT_LENGTH = 2048
 
-BAD_ADDRESS = "The web address contains characters that cannot be part of an address on this site."
-BAD_ENCODING = "The form was not sent as UTF-8 text, so it could not be read."
-TOO_LONG = "The web address is longer, or has more parts, than this site accepts."
-BAD_FORM = "The form could not be read: it was too large, had too many fields, or was incomplete."
+BAD_ADDRESS = gettext_lazy("The web address contains characters that cannot be part of an address on this site.")
+BAD_ENCODING = gettext_lazy("The form was not sent as UTF-8 text, so it could not be read.")
+TOO_LONG = gettext_lazy("The web address is longer, or has more parts, than this site accepts.")
+BAD_FORM = gettext_lazy("The form could not be read: it was too large, had too many fields, or was incomplete.")
 
 
 class RequestChecksMiddleware:
@@ -58,7 +62,7 @@ def method_not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpRe
     return response
 
 
-def request_problem(request: HttpRequest) -> str | None:
+def request_problem(request: HttpRequest) -> "StrOrPromise | None":
     """Why the request cannot be read as it was sent, or None when it can."""
     if "\x00" in request.path_info:
         return BAD_ADDRESS
@@ -83,7 +87,7 @@ def _query_bytes(request: HttpRequest) -> bytes:
         return query.encode("utf-8")  # already text (Django's test client)
 
 
-def _form_problem(request: HttpRequest) -> str | None:
+def _form_problem(request: HttpRequest) -> "StrOrPromise | None":
     # Django sets content_params with content_type, which is a form's here.
     charset = cast(dict[str, str], request.content_params).get("charset")
     if charset is not None and charset.strip().lower() != "utf-8":

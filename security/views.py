@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 # A step's view: the request and this browser's live progress for that step.
 StepView = Callable[[HttpRequest, reset.ResetState], HttpResponse]
 
-ANSWERS_REFUSED = "Those answers do not match our records. Check them and try again."
-EXPIRED = "This password reset has expired or was already used. Please start again."
+ANSWERS_REFUSED = gettext_lazy("Those answers do not match our records. Check them and try again.")
+EXPIRED = gettext_lazy("This password reset has expired or was already used. Please start again.")
 
 
 def _expired(request: HttpRequest) -> HttpResponse:
@@ -161,7 +162,7 @@ def second_factor(request: HttpRequest, state: reset.ResetState) -> HttpResponse
 def _code_refused(member: "Member", form: CodeForm) -> str:
     if twofactor.code_just_used(member, form.cleaned_data["code"]):
         return str(twofactor.CODE_JUST_USED)
-    return "That code is not correct."
+    return gettext("That code is not correct.")
 
 
 @sensitive_post_parameters()

@@ -1,7 +1,8 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from security.models import SecurityAnswer
@@ -18,6 +19,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("live"):
             item.add_marker(pytest.mark.xdist_group("live"))
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    # The language a request turned on stays on its thread: a later test's code run outside a
+    # request (a command, a service) would speak it.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

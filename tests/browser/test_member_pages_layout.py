@@ -165,7 +165,7 @@ def test_the_focus_ring_stands_out_on_every_background(page, demo):
         "select": page.get_by_label("Status"),
         "date input": page.get_by_label("From"),
         "link on a card": page.locator("table.claims-table a").first,
-        "footer link": page.get_by_role("contentinfo").get_by_role("link"),
+        "footer link": page.get_by_role("contentinfo").get_by_role("link", name="How we protect your account"),
         "scrolling region": page.get_by_role("region", name="Claims, newest first"),
     }
     for name, target in targets.items():

@@ -1,17 +1,26 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.management.base import TranslatedHelpCommand
+from accounts.models import User
 from accounts.services import create_member
 from security.commands import operator_name, read_password
 from security.usernames import find_account
 
 
-class Command(BaseCommand):
-    help = "Create a member account. Prompts for the password twice unless --password-stdin is given."
+class Command(TranslatedHelpCommand):
+    help = gettext_lazy("Create a member account. Prompts for the password twice unless --password-stdin is given.")
     create = staticmethod(create_member)
-    created = "Created member {username} ({email})."
+
+    def created(self, account: User) -> str:
+        return _("Created member %(username)s (%(email)s).") % {
+            "username": account.get_username(),
+            "email": account.email,
+        }
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
@@ -21,12 +30,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password-stdin",
             action="store_true",
-            help="Read the password from the first line of standard input.",
+            help=_("Read the password from the first line of standard input."),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if find_account(options["username"]):
-            raise CommandError(f"An account named {options['username']!r} already exists.")
+            raise CommandError(
+                _("An account named %(username)s already exists.") % {"username": repr(options["username"])}
+            )
         password = read_password(options["password_stdin"])
         try:
             account = self.create(
@@ -39,4 +50,4 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
-        self.stdout.write(self.created.format(username=account.get_username(), email=account.email))
+        self.stdout.write(self.created(account))

@@ -1,23 +1,28 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.management.base import TranslatedHelpCommand
 from security import twofactor
 from security.commands import member_or_error, operator_name, required_reason
 
 
-class Command(BaseCommand):
-    help = "Remove a member's two-factor devices (a lost phone), after checking who they are."
+class Command(TranslatedHelpCommand):
+    help = gettext_lazy("Remove a member's two-factor devices (a lost phone), after checking who they are.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--reason", required=True, help="How the member's identity was checked; audited.")
+        parser.add_argument("--reason", required=True, help=_("How the member's identity was checked; audited."))
 
     def handle(self, *args: Any, **options: Any) -> None:
         member = member_or_error(options["username"])
         reason = required_reason(options["reason"])
         if not twofactor.has_two_factor(member) and not twofactor.backup_codes_left(member):
-            self.stdout.write(f"{member.get_username()} has no two-factor devices; nothing changed.")
+            self.stdout.write(
+                _("%(username)s has no two-factor devices; nothing changed.") % {"username": member.get_username()}
+            )
             return
         twofactor.remove_two_factor(member=member, actor=operator_name(), reason=reason)
-        self.stdout.write(f"Removed two-factor sign-in from {member.get_username()}.")
+        self.stdout.write(_("Removed two-factor sign-in from %(username)s.") % {"username": member.get_username()})

@@ -1,15 +1,18 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from security.chain import ChainBroken
-from security.commands import operator_name
+from security.commands import OperatorCommand, operator_name
 from security.retention import PurgeConflict, purge, purge_counts
 
 
-class Command(BaseCommand):
-    help = "Delete audit events and sign-in logs older than the retention period (the chain stays verifiable)."
+class Command(OperatorCommand):
+    help = gettext_lazy(
+        "Delete audit events and sign-in logs older than the retention period (the chain stays verifiable)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -17,27 +20,38 @@ class Command(BaseCommand):
             type=int,
             metavar="DAYS",
             default=settings.PORTAL_AUDIT_RETENTION_DAYS,
-            help=f"Age in days (default: the retention setting, {settings.PORTAL_AUDIT_RETENTION_DAYS}).",
+            help=gettext("Age in days (default: the retention setting, %(days)s).")
+            % {"days": settings.PORTAL_AUDIT_RETENTION_DAYS},
         )
-        parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
+        parser.add_argument("--dry-run", action="store_true", help=gettext("Only count what would be deleted."))
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["older_than"]
         if days < 1:
-            raise CommandError("--older-than must be at least 1 day.")
+            raise CommandError(gettext("--older-than must be at least 1 day."))
         if options["dry_run"]:
             cutoff, counts = purge_counts(days)
-            self.stdout.write(f"Would delete, from before {cutoff:%Y-%m-%d %H:%M} UTC:")
+            self.stdout.write(gettext("Would delete, from before %(time)s UTC:") % {"time": f"{cutoff:%Y-%m-%d %H:%M}"})
         else:
             try:
                 counts = purge(older_than_days=days, actor=operator_name())
             except ChainBroken as error:
                 raise CommandError(
-                    f"Nothing was purged: the audit log was tampered with at {error.broken}."
-                    " Purging now would delete the evidence; run verify_audit and investigate first."
+                    gettext(
+                        "Nothing was purged: the audit log was tampered with at %(place)s."
+                        " Purging now would delete the evidence; run verify_audit and investigate first."
+                    )
+                    % {"place": error.broken}
                 ) from error
             except PurgeConflict as error:
-                raise CommandError(f"Nothing was purged: {error}. Run purge_audit again.") from error
-            self.stdout.write(f"Deleted, from more than {days} days ago:")
+                raise CommandError(
+                    gettext("Nothing was purged: %(error)s. Run purge_audit again.") % {"error": error}
+                ) from error
+            self.stdout.write(
+                ngettext(
+                    "Deleted, from more than %(days)s days ago:", "Deleted, from more than %(days)s days ago:", days
+                )
+                % {"days": days}
+            )
         for name, count in counts.items():
             self.stdout.write(f"  {count:,} {name}")

@@ -1,13 +1,15 @@
+from django.utils.translation import gettext_lazy
+
 from security.reset import unlock
 
 from .freeze_account import Command as FreezeCommand
 
 
 class Command(FreezeCommand):
-    help = (
+    help = gettext_lazy(
         "Unlock the self-service password reset of a member, locked after too many wrong answers or codes "
         "(check who is asking first)."
     )
     change = staticmethod(unlock)
-    done = "Unlocked the password reset of {username}."
-    unchanged = "The password reset of {username} was not locked; nothing changed."
+    done = gettext_lazy("Unlocked the password reset of %(username)s.")
+    unchanged = gettext_lazy("The password reset of %(username)s was not locked; nothing changed.")

@@ -36,22 +36,35 @@
     return minutes + ":" + (rest < 10 ? "0" : "") + rest;
   }
 
-  function plural(count, unit) {
-    return count + " " + unit + (count === 1 ? "" : "s");
+  // gettext, ngettext and interpolate come from the JavaScript catalog (/jsi18n/), loaded first.
+  function minutesText(count) {
+    return interpolate(ngettext("%(count)s minute", "%(count)s minutes", count), { count: count }, true);
+  }
+
+  function secondsText(count) {
+    return interpolate(ngettext("%(count)s second", "%(count)s seconds", count), { count: count }, true);
   }
 
   function spokenTime(seconds) {
     var minutes = Math.floor(seconds / 60);
     var rest = seconds % 60;
     if (!minutes) {
-      return plural(rest, "second");
+      return secondsText(rest);
     }
-    return plural(minutes, "minute") + (rest ? " " + plural(rest, "second") : "");
+    if (!rest) {
+      return minutesText(minutes);
+    }
+    // Translators: a time left, such as "1 minute 30 seconds".
+    return interpolate(gettext("%(minutes)s %(seconds)s"), { minutes: minutesText(minutes), seconds: secondsText(rest) }, true);
   }
 
   // Spoken politely, about once a minute: a screen reader is not interrupted every second.
   function announce(seconds) {
-    announcement.textContent = "You will be signed out in " + spokenTime(seconds) + " unless you stay signed in.";
+    announcement.textContent = interpolate(
+      gettext("You will be signed out in %(time)s unless you stay signed in."),
+      { time: spokenTime(seconds) },
+      true
+    );
     if (seconds > 60) {
       nextAnnouncement = Math.floor((seconds - 1) / 60) * 60;
     } else {
@@ -184,7 +197,7 @@
         if (!dialog.open) {
           dialog.showModal();
         }
-        showProblem("We could not keep you signed in just now. Please try again.");
+        showProblem(gettext("We could not keep you signed in just now. Please try again."));
         document.getElementById("session-stay-button").focus();
       });
   }
