@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import AuditChainHead, SecurityEvent
 
@@ -330,8 +331,13 @@ class Break:
     place: str = ""
 
     def __str__(self) -> str:
-        where = self.place or (f"row {self.sequence}" if self.sequence is not None else "the end of the log")
-        return f"{where}: {self.problem}"
+        if self.place:
+            where = self.place
+        elif self.sequence is not None:
+            where = _("row %(sequence)s") % {"sequence": self.sequence}
+        else:
+            where = _("the end of the log")
+        return _("%(where)s: %(problem)s") % {"where": where, "problem": self.problem}
 
 
 class ChainBroken(Exception):
@@ -345,25 +351,31 @@ def _links(rows: "Iterable[SealedEvent]", *, after_sequence: int, after_hash: st
     expected_sequence, expected_previous = after_sequence + 1, after_hash
     for event in rows:
         if event.sequence < expected_sequence:
-            raise ChainBroken(Break(event.sequence, "appears again or out of order (row inserted)"))
+            raise ChainBroken(Break(event.sequence, _("appears again or out of order (row inserted)")))
         if event.sequence > expected_sequence and expected_sequence == after_sequence + 1:
-            purged = f"rows through {after_sequence} were purged" if after_sequence else "nothing was purged"
-            raise ChainBroken(
-                Break(
-                    expected_sequence,
-                    f"it is row {event.sequence}, but the purge checkpoint says {purged}: rows"
-                    f" {expected_sequence} to {event.sequence - 1} are missing (removed from the start, or an"
-                    " older checkpoint put back)",
-                    place="the start of the log",
+            numbers = {"row": event.sequence, "through": after_sequence, "first": expected_sequence}
+            numbers["last"] = event.sequence - 1
+            if after_sequence:
+                problem = _(
+                    "it is row %(row)s, but the purge checkpoint says rows through %(through)s were purged: rows"
+                    " %(first)s to %(last)s are missing (removed from the start, or an older checkpoint put back)"
                 )
-            )
+            else:
+                problem = _(
+                    "it is row %(row)s, but the purge checkpoint says nothing was purged: rows %(first)s to"
+                    " %(last)s are missing (removed from the start, or an older checkpoint put back)"
+                )
+            raise ChainBroken(Break(expected_sequence, problem % numbers, place=_("the start of the log")))
         if event.sequence > expected_sequence:
-            problem = f"expected row {expected_sequence} next, found row {event.sequence} (rows removed)"
+            problem = _("expected row %(expected)s next, found row %(found)s (rows removed)") % {
+                "expected": expected_sequence,
+                "found": event.sequence,
+            }
             raise ChainBroken(Break(expected_sequence, problem))
         if event.previous_hash != expected_previous:
-            raise ChainBroken(Break(event.sequence, "does not follow the row before it (inserted or reordered)"))
+            raise ChainBroken(Break(event.sequence, _("does not follow the row before it (inserted or reordered)")))
         if not _same(event.row_hash, row_hash(event.previous_hash, event)):
-            raise ChainBroken(Break(event.sequence, "its contents were altered"))
+            raise ChainBroken(Break(event.sequence, _("its contents were altered")))
         yield event
         expected_sequence += 1
         expected_previous = event.row_hash
@@ -378,36 +390,45 @@ def _checkpoint_problem(head: AuditChainHead) -> Break | None:
     if not _has_checkpoint(head):
         return None
     through, purge_event = head.purged_through_sequence, head.purge_event_sequence
-    place = "the purge checkpoint"
+    place = _("the purge checkpoint")
     if not _sealed(head.checkpoint_seal, checkpoint_seal(through, head.purged_through_hash, purge_event)):
-        problem = (
-            f"its seal does not match (rows through {through} purged, by the purge at row {purge_event}):"
+        problem = _(
+            "its seal does not match (rows through %(through)s purged, by the purge at row %(purge)s):"
             " it was set outside the portal, so rows may have been removed from the start"
-        )
+        ) % {"through": through, "purge": purge_event}
         return Break(None, problem, place=place)
     if purge_event <= through:
-        return Break(None, f"it names no audit_purged event after row {through}", place=place)
+        problem = _("it names no audit_purged event after row %(through)s") % {"through": through}
+        return Break(None, problem, place=place)
     return None
 
 
 def _head_problem(head: AuditChainHead) -> Break | None:
     if not _sealed(head.head_seal, head_seal(head.sequence, head.row_hash)):
-        problem = (
-            f"its seal does not match (row {head.sequence}): it was rewritten outside the portal, so rows may"
+        problem = _(
+            "its seal does not match (row %(row)s): it was rewritten outside the portal, so rows may"
             " have been removed from the end"
-        )
-        return Break(None, problem, place="the chain head")
+        ) % {"row": head.sequence}
+        return Break(None, problem, place=_("the chain head"))
     return None
 
 
 def _purge_event_problem(event: "SealedEvent", *, through: int) -> Break | None:
     """Whether the event the checkpoint names is the audit_purged event that purged through its row."""
     if event.kind != SecurityEvent.Kind.AUDIT_PURGED:
-        return Break(event.sequence, "the purge checkpoint names it as its purge, but it is no audit_purged event")
+        return Break(event.sequence, _("the purge checkpoint names it as its purge, but it is no audit_purged event"))
     named = purged_through(event.reason)
     if named != through:
-        said = f"says it purged through row {named}" if named is not None else "names no purged-through row"
-        return Break(event.sequence, f"the purge checkpoint is at row {through}, but this audit_purged event {said}")
+        if named is None:
+            problem = _(
+                "the purge checkpoint is at row %(through)s, but this audit_purged event names no purged-through row"
+            )
+        else:
+            problem = _(
+                "the purge checkpoint is at row %(through)s, but this audit_purged event says it purged through"
+                " row %(named)s"
+            )
+        return Break(event.sequence, problem % {"through": through, "named": named})
     return None
 
 
@@ -525,7 +546,7 @@ def check_before_purge(head: AuditChainHead, *, through_sequence: int) -> Break 
         SecurityEvent.objects.filter(sequence__lte=through_sequence).order_by("sequence").iterator(chunk_size=10_000),
     )
     try:
-        for _ in _links(rows, after_sequence=head.purged_through_sequence, after_hash=after_hash):
+        for _event in _links(rows, after_sequence=head.purged_through_sequence, after_hash=after_hash):
             pass
     except ChainBroken as broken:
         return broken.broken
@@ -555,8 +576,11 @@ def check_unsealed() -> Unsealed:
     for row in rows:
         event = _Pending(row)
         if not _same(event.row_hash, entry_mac(event)):
-            problem = "its contents were altered, or it was written outside the portal (its entry MAC does not match)"
-            found.altered = Break(None, problem, place=f"event {event.id}, not yet sealed")
+            problem = _(
+                "its contents were altered, or it was written outside the portal (its entry MAC does not match)"
+            )
+            place = _("event %(id)s, not yet sealed") % {"id": event.id}
+            found.altered = Break(None, problem, place=place)
             return found
         found.waiting += 1
         if found.oldest_at is None or event.created_at < found.oldest_at:

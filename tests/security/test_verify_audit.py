@@ -332,3 +332,14 @@ def test_it_verifies_a_log_purged_before_the_seals_after_migrate():
         assert "at the purge checkpoint: its seal does not match" in verify_audit()[1]
     finally:
         migrate(None)
+
+
+def test_it_names_the_tampering_in_the_operators_language(log):
+    raw_sql("DELETE FROM security_securityevent WHERE sequence = %s", [4])
+    from django.utils import translation
+
+    with translation.override("es"), pytest.raises(CommandError) as refused:
+        call_command("verify_audit", stdout=io.StringIO(), skip_checks=True)
+    # The whole sentence is Spanish, the row numbers in their places.
+    assert "se esperaba la fila 4 y se encontró la fila 5 (se quitaron filas)" in str(refused.value)
+    assert "expected row" not in str(refused.value)

@@ -8,6 +8,14 @@ from security.chain import ChainBroken
 from security.commands import OperatorCommand, operator_name
 from security.retention import PurgeConflict, purge, purge_counts
 
+# The words for what retention.purge_counts counts (its keys stay English: they go into the audit reason).
+COUNTED = {
+    "audit events": lambda n: ngettext("audit event", "audit events", n),
+    "sign-in logs": lambda n: ngettext("sign-in log", "sign-in logs", n),
+    "failure logs": lambda n: ngettext("failure log", "failure logs", n),
+    "ended sessions": lambda n: ngettext("ended session", "ended sessions", n),
+}
+
 
 class Command(OperatorCommand):
     help = gettext_lazy(
@@ -54,4 +62,4 @@ class Command(OperatorCommand):
                 % {"days": days}
             )
         for name, count in counts.items():
-            self.stdout.write(f"  {count:,} {name}")
+            self.stdout.write(f"  {count:,} {COUNTED[name](count)}")
