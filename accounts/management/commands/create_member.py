@@ -5,14 +5,13 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.management.base import TranslatedHelpCommand
 from accounts.models import User
 from accounts.services import create_member
-from security.commands import operator_name, read_password
+from security.commands import OperatorCommand, operator_name, read_password
 from security.usernames import find_account
 
 
-class Command(TranslatedHelpCommand):
+class Command(OperatorCommand):
     help = gettext_lazy("Create a member account. Prompts for the password twice unless --password-stdin is given.")
     create = staticmethod(create_member)
 

@@ -4,12 +4,11 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.management.base import TranslatedHelpCommand
 from security import twofactor
-from security.commands import member_or_error, operator_name, required_reason
+from security.commands import OperatorCommand, member_or_error, operator_name, required_reason
 
 
-class Command(TranslatedHelpCommand):
+class Command(OperatorCommand):
     help = gettext_lazy("Remove a member's two-factor devices (a lost phone), after checking who they are.")
 
     def add_arguments(self, parser: CommandParser) -> None:

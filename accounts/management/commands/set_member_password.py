@@ -5,12 +5,11 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.management.base import TranslatedHelpCommand
 from accounts.services import set_password_by_operator
-from security.commands import member_or_error, operator_name, read_password, required_reason
+from security.commands import OperatorCommand, member_or_error, operator_name, read_password, required_reason
 
 
-class Command(TranslatedHelpCommand):
+class Command(OperatorCommand):
     help = gettext_lazy(
         "Set a member's password from the operator's terminal (demo accounts, a verified recovery); audited."
     )
