@@ -5,11 +5,12 @@ from typing import Any, TypedDict, cast
 
 from axes.models import AccessFailureLog, AccessLog
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import chain
 from .audit import Kind, record_event
-from .models import AuditChainHead, MemberSession, SecurityEvent, VerificationGate
+from .models import AuditChainHead, MemberSession, SecurityEvent, SecurityNotice, VerificationGate
 
 
 class LastPurged(TypedDict):
@@ -24,7 +25,15 @@ def purge_counts(older_than_days: int) -> tuple[datetime, dict[str, int]]:
         "sign-in logs": AccessLog.objects.filter(attempt_time__lt=cutoff).count(),
         "failure logs": AccessFailureLog.objects.filter(attempt_time__lt=cutoff).count(),
         "ended sessions": MemberSession.objects.filter(last_activity_at__lt=cutoff).count(),
+        "security notices": _old_notices(cutoff).count(),
     }
+
+
+def _old_notices(cutoff: datetime) -> "QuerySet[SecurityNotice]":
+    # Only those done with (sent, or failed for good): one still waiting to go out is kept, however old.
+    return SecurityNotice.objects.filter(
+        created_at__lt=cutoff, status__in=[SecurityNotice.Status.SENT, SecurityNotice.Status.FAILED]
+    )
 
 
 class PurgeConflict(Exception):
@@ -73,6 +82,7 @@ def _delete(
     AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
     AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
     MemberSession.objects.filter(last_activity_at__lt=cutoff).delete()
+    _old_notices(cutoff).delete()
     # Idle reservation rows of usernames nobody has tried since. (Failure counts stay: they are
     # what keeps an account frozen.)
     VerificationGate.objects.filter(in_flight=0, last_reserved_at__lt=cutoff).delete()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from security import chain
 from security.audit import Kind, record_event
-from security.models import AuditChainHead, SecurityEvent
+from security.models import AuditChainHead, SecurityEvent, SecurityNotice
 
 
 def run(name, *args):
@@ -198,3 +198,27 @@ def test_it_accepts_a_witness_whose_row_was_purged_since(aged_log):
     assert (
         status != 0 and "at the purge checkpoint: it is row 6, but the witness gives that row another hash" in message
     )
+
+
+def test_it_purges_old_notices_once_they_are_done_with_and_keeps_one_still_waiting(aged_log, member):
+    Status = SecurityNotice.Status
+    old = timezone.now() - timedelta(days=4000)
+
+    def notice(status, created_at):
+        return SecurityNotice.objects.create(
+            kind=SecurityNotice.Kind.PASSWORD_CHANGED,
+            member=member,
+            to_address=member.email,
+            subject="s",
+            body="b",
+            status=status,
+            created_at=created_at,
+        )
+
+    sent, failed, waiting = notice(Status.SENT, old), notice(Status.FAILED, old), notice(Status.QUEUED, old)
+    recent = notice(Status.SENT, timezone.now())
+    status, output = run("purge_audit", "--older-than", "3650")
+    assert status == 0 and "2 security notices" in output
+    assert set(SecurityNotice.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+    assert not SecurityNotice.objects.filter(pk__in=[sent.pk, failed.pk]).exists()
+    assert "2 security notices" in SecurityEvent.objects.get(kind=Kind.AUDIT_PURGED).reason

@@ -14,6 +14,7 @@ COUNTED = {
     "sign-in logs": lambda n: ngettext("sign-in log", "sign-in logs", n),
     "failure logs": lambda n: ngettext("failure log", "failure logs", n),
     "ended sessions": lambda n: ngettext("ended session", "ended sessions", n),
+    "security notices": lambda n: ngettext("security notice", "security notices", n),
 }
 
 
