@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
+from security.middleware import background_request
+
 from . import claims as member_claims
 from . import services
 from .coverage import card_for, enrollment_of, family_cards
@@ -103,9 +105,13 @@ def time_zone(request):
     return render(request, "portal/time_zone.html", context)
 
 
+@background_request
 @require_http_methods(["POST"])
 def default_time_zone(request):
-    """The browser's own zone, sent once after sign-in; kept only while the member has chosen none."""
+    """The browser's own zone, sent once after sign-in; kept only while the member has chosen none.
+
+    Sent by the page's script, not by the member: it does not extend the session.
+    """
     try:
         services.default_time_zone(member=request.user, time_zone=request.POST.get("time_zone", ""))
     except ValueError:

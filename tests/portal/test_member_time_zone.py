@@ -141,3 +141,12 @@ def test_the_home_page_asks_the_browser_only_while_no_zone_is_known(client, memb
     member.time_zone = "Asia/Tokyo"
     member.save(update_fields=["time_zone"])
     assert "portal/time-zone" not in client.get("/").content.decode()
+
+
+def test_the_browser_sending_its_zone_does_not_extend_the_session(client, member, clock, settings):
+    # The page's script sends it, not the member: idle time goes on counting.
+    clock.now = float(int(clock.now))
+    sign_in(client, "alice", MEMBER_PASSWORD)
+    clock.advance(settings.PORTAL_IDLE_TIMEOUT_SECONDS - 100)
+    assert client.post("/profile/time-zone/browser/", {"time_zone": "Asia/Tokyo"}).status_code == 204
+    assert client.get("/accounts/session/").json()["seconds_left"] == 100
