@@ -28,6 +28,8 @@ ensure_venv() {
     fi
     say "Installing requirements/dev.txt"
     "$PY" -m pip install --quiet -r "$ROOT/requirements/dev.txt"
+    # sslyze without the cryptography<47 it declares (requirements/tls-scan.txt says why).
+    "$PY" -m pip install --quiet --no-deps -r "$ROOT/requirements/tls-scan.txt"
     echo "$wanted" >"$stamp"
 }
 
