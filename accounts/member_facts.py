@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from security import sessions, twofactor
+from security import passkeys, sessions, twofactor
 from security.clients import describe_browser
 from security.models import MemberSession, SecurityEvent
 from security.usernames import account_key
@@ -42,12 +42,21 @@ class SessionFact:
 
 
 @dataclass(frozen=True)
+class PasskeyFact:
+    name: str
+    added_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass
 class MemberFacts:
     frozen: bool
     failures: int
     last_failure: datetime | None
     two_factor: bool
     backup_codes_left: int
+    authenticator_app: bool
+    passkeys: list[PasskeyFact]
     questions: str
     sessions: list[SessionFact]
     events: list[SecurityEvent]
@@ -90,6 +99,11 @@ def member_facts(member: User, sources: Iterable[FactSource] = ()) -> MemberFact
         last_failure=last_failure,
         two_factor=twofactor.has_two_factor(member),
         backup_codes_left=twofactor.backup_codes_left(member),
+        authenticator_app=twofactor.has_app(member),
+        passkeys=[
+            PasskeyFact(name=device.name, added_at=device.created_at, last_used_at=device.last_used_at)
+            for device in passkeys.passkeys_of(member)
+        ],
         questions=questions_state(member),
         sessions=[session_fact(row) for row in sessions.active_sessions(member).order_by("-last_activity_at")],
         events=list(SecurityEvent.objects.filter(member=member).order_by("-id")[:RECENT_EVENTS]),

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from security import twofactor
+from security import passkeys, twofactor
 
 from .timezones import is_time_zone
 
@@ -46,7 +46,18 @@ class AccountSetupMiddleware:
             return "accounts:change_password", {reverse("accounts:change_password"), sign_out}
         if not user.is_verified() and twofactor.must_enroll(user):
             return "accounts:two_factor_setup", {reverse("accounts:two_factor_setup"), sign_out}
+        if twofactor.passkey_required(user) and not passkeys.is_passkey_session(request):
+            # Staff, when the Security role requires passkeys: add one, or use the one they have.
+            return "accounts:passkeys", {*_passkey_paths(), sign_out}
         return None
+
+
+def _passkey_paths() -> set[str]:
+    return {
+        reverse(name)
+        for name in ("accounts:passkeys", "accounts:passkey_add_options", "accounts:passkey_add")
+        + ("accounts:passkey_verify_options", "accounts:passkey_verify")
+    }
 
 
 class MemberTimeZoneMiddleware:

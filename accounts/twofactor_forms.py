@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from security import twofactor
+from security import passkeys, twofactor
 from security.forms import BUSY, FROZEN_NOW, CurrentPasswordMixin, current_password_field
 from security.lockout import CodeCheck, counted_code_check
 
@@ -63,3 +63,18 @@ class RemoveTwoFactorForm(PasswordAgainForm):
         elif outcome is CodeCheck.FAILED:
             self.add_error("code", _("That code is not correct."))
         return cleaned
+
+
+class RemovePasskeyForm(PasswordAgainForm):
+    # Always: it takes a way into the account away, which a session left open must not do.
+    always_ask_password = True
+
+
+class RenamePasskeyForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=passkeys.NAME_MAX_LENGTH, strip=True)
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name or "\x00" in name:
+            raise forms.ValidationError(_("Give the passkey a name."))
+        return name

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from security import sessions, throttle, twofactor
+from security import passkeys, sessions, throttle, twofactor
 from security.audit import Kind, record_rate_limited
 from security.forms import BUSY, CodeForm
 from security.lockout import verification
@@ -51,11 +51,15 @@ def verify_code(request: HttpRequest) -> HttpResponse:
         twofactor.end_pending(request)
         messages.error(request, _("Your sign-in took too long. Please sign in again."))
         return redirect("accounts:login")
+    ways = _ways_in(pending)
     form = CodeForm(request.POST or None)
+    if request.method == "POST" and not ways["codes"]:
+        # Passkeys only (staff, when the support site requires one): a code is not asked, nor taken.
+        return render(request, "accounts/verify_code.html", {"form": CodeForm(), **ways}, status=400)
     if request.method == "POST" and form.is_valid():
         if not throttle.reserve(request, throttle.SIGN_IN):
             record_rate_limited(Kind.SIGN_IN_REFUSED_ADDRESS, request=request, username=pending["username"])
-            context = {"form": CodeForm(), "username": pending["username"], "throttled": True}
+            context = {"form": CodeForm(), "throttled": True, **ways}
             return render(request, "accounts/verify_code.html", context, status=429)
         with verification(request):
             member = authenticate(request, username=pending["username"], otp_token=form.cleaned_data["code"])
@@ -63,7 +67,7 @@ def verify_code(request: HttpRequest) -> HttpResponse:
             throttle.check_failed(request, throttle.SIGN_IN)
             if getattr(request, "portal_slots_busy", False):
                 form.add_error("code", BUSY)
-                context = {"form": form, "username": pending["username"]}
+                context = {"form": form, **ways}
                 return render(request, "accounts/verify_code.html", context, status=429)
             if getattr(request, "axes_locked_out", False):  # frozen, before this code or by it
                 return frozen_response(request)
@@ -74,10 +78,19 @@ def verify_code(request: HttpRequest) -> HttpResponse:
             target = safe_next_path(request, pending["next"]) or resolve_url(settings.LOGIN_REDIRECT_URL)
             return HttpResponseRedirect(target)
         form.add_error("code", code_refused_message(pending, form.cleaned_data["code"]))
-    context = {"form": form, "username": pending["username"]}
+    context = {"form": form, **ways}
     if request.method == "POST":
         context["tries_left"] = tries_left(pending["username"])  # the same five as the password's
     return render(request, "accounts/verify_code.html", context)
+
+
+def _ways_in(pending: dict[str, Any]) -> dict[str, Any]:
+    """What the code step offers this member: a passkey, codes (app or backup), or both."""
+    member = get_user_model()._default_manager.filter(pk=pending["member"]).first()
+    has_passkey = member is not None and passkeys.has_passkey(member)
+    passkey_only = has_passkey and twofactor.passkey_required(member)
+    has_codes = member is not None and (twofactor.has_app(member) or twofactor.backup_codes_left(member) > 0)
+    return {"username": pending["username"], "has_passkey": has_passkey, "codes": has_codes and not passkey_only}
 
 
 def code_refused_message(pending: dict[str, Any], code: str) -> str:
@@ -90,7 +103,8 @@ def code_refused_message(pending: dict[str, Any], code: str) -> str:
 @never_cache
 def two_factor_settings(request: "MemberRequest") -> HttpResponse:
     context = {
-        "enabled": twofactor.has_two_factor(request.user),
+        "enabled": twofactor.has_app(request.user),
+        "passkey_count": passkeys.passkeys_of(request.user).count(),
         "backup_codes_left": twofactor.backup_codes_left(request.user),
         "required": request.user.is_staff or settings.PORTAL_REQUIRE_TWO_FACTOR,
         "asks_password": PasswordAgainForm(request).asks_password,
@@ -105,7 +119,7 @@ def two_factor_setup(request: "MemberRequest") -> HttpResponse:
     """Password again, then scan the QR code and confirm with a code; the backup codes are shown once."""
     form: PasswordAgainForm | ConfirmDeviceForm
     member = request.user
-    if twofactor.has_two_factor(member):
+    if twofactor.has_app(member):
         return redirect("accounts:two_factor")
     if request.session.get(SETUP_UNLOCKED_KEY, 0) < time.time():
         form = PasswordAgainForm(request, request.POST or None)
@@ -143,7 +157,7 @@ def two_factor_setup(request: "MemberRequest") -> HttpResponse:
 @require_POST
 def backup_codes(request: "MemberRequest") -> HttpResponse:
     form = PasswordAgainForm(request, request.POST)
-    if not twofactor.has_two_factor(request.user) or not form.is_valid():
+    if not twofactor.has_app(request.user) or not form.is_valid():
         messages.error(request, _("Enter your current password to make new backup codes."))
         return redirect("accounts:two_factor")
     codes = twofactor.new_backup_codes(member=request.user, request=request)

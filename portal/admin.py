@@ -8,6 +8,7 @@ from django_otp.admin import OTPAdminSite
 
 from accounts.member_facts import FactSection
 from accounts.models import User
+from security import passkeys, twofactor
 
 from .models import Enrollment
 
@@ -47,3 +48,9 @@ class SupportSite(OTPAdminSite):
     def __init__(self, name="admin"):
         # The admin's own name, so its URLs stay admin:... (django-otp's default is "otpadmin").
         super().__init__(name)
+
+    def has_permission(self, request):
+        # Two-factor (OTPAdminSite), and a passkey when the Security role requires one of staff.
+        if not super().has_permission(request):
+            return False
+        return not twofactor.passkey_required(request.user) or passkeys.is_passkey_session(request)

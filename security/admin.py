@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, WebAuthnUserHandle
 from django_tasks_db.models import DBTaskResult
 
 from . import tasks
@@ -29,8 +30,17 @@ else:
     _ModelAdmin = _NoticeAdmin = admin.ModelAdmin
 
 # axes' own records are read through the frozen-account views and the audit log, not listed raw;
-# the task queue's rows through the security notices they deliver.
-for raw_model in (AccessAttempt, AccessLog, AccessFailureLog, DBTaskResult):
+# the task queue's rows through the security notices they deliver; passkeys (their public keys and
+# attestations are nothing an agent reads) on the member's page.
+for raw_model in (
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+    DBTaskResult,
+    WebAuthnCredential,
+    WebAuthnAttestation,
+    WebAuthnUserHandle,
+):
     if admin.site.is_registered(raw_model):
         admin.site.unregister(raw_model)
 

@@ -255,3 +255,77 @@ def check_minimum_browsers(app_configs: Sequence[AppConfig] | None, **kwargs: An
                 )
             )
     return errors
+
+
+def _within(host: str, domain: str) -> bool:
+    """Whether `host` is `domain` or one of its subdomains (names compared without case)."""
+    host, domain = host.lower().rstrip("."), domain.lower().rstrip(".")
+    return host == domain or host.endswith("." + domain)
+
+
+def _is_ip_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+@register(Tags.security)
+def check_passkey_relying_party(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """A passkey is bound to the relying party id: it must be the portal's own domain (a host it
+    serves, or a parent domain of one), and every origin a passkey may sign for must be under it.
+
+    Anything else would make every passkey ceremony fail, or let another site's page ask for them.
+    """
+    from urllib.parse import urlsplit
+
+    errors: list[CheckMessage] = []
+    rp_id = str(getattr(settings, "OTP_WEBAUTHN_RP_ID", "") or "")
+    hosts = [str(host) for host in settings.ALLOWED_HOSTS]
+    served = [host.lstrip(".") for host in hosts if host != "*"]
+    if not rp_id or _is_ip_address(rp_id) or not any(_within(host, rp_id) for host in served):
+        errors.append(
+            Error(
+                gettext(
+                    "The passkey relying party id %(rp_id)s is not the portal's domain: it must be a host in "
+                    "ALLOWED_HOSTS (%(hosts)s), or a parent domain of one, and not an IP address."
+                )
+                % {"rp_id": repr(rp_id), "hosts": ", ".join(hosts) or "-"},
+                hint=gettext(
+                    "Set PORTAL_PASSKEY_RP_ID to the domain members reach the portal at, such as members.example.com."
+                ),
+                id="security.E034",
+            )
+        )
+        return errors
+    origins = list(getattr(settings, "OTP_WEBAUTHN_ALLOWED_ORIGINS", []) or [])
+    if not origins:
+        errors.append(
+            Error(
+                gettext("PORTAL_PASSKEY_ORIGINS is empty: no page could use a passkey."),
+                hint=gettext("List the portal's address, such as https://members.example.com."),
+                id="security.E035",
+            )
+        )
+    for origin in origins:
+        parts = urlsplit(str(origin))
+        host = parts.hostname or ""
+        local = host == "localhost" and parts.scheme == "http"
+        well_formed = (parts.scheme == "https" or local) and not parts.path.strip("/") and not parts.query
+        if not well_formed or not _within(host, rp_id):
+            errors.append(
+                Error(
+                    gettext(
+                        "The passkey origin %(origin)s is not an https:// address under the relying party id %(rp_id)s."
+                    )
+                    % {"origin": repr(origin), "rp_id": rp_id},
+                    hint=gettext(
+                        "Each entry is a scheme, a host and an optional port, such as https://members.example.com."
+                    ),
+                    id="security.E035",
+                )
+            )
+    return errors

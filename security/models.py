@@ -55,6 +55,11 @@ class SecurityEvent(models.Model):
         RESET_CODE_FAILED = "reset_code_failed", _("Password reset: two-factor code refused")
         RESET_CODE_PASSED = "reset_code_passed", _("Password reset: two-factor code passed")
         NOTICE_REQUEUED = "notice_requeued", _("Security notice queued again by staff")
+        PASSKEY_ADDED = "passkey_added", _("Passkey added")
+        PASSKEY_RENAMED = "passkey_renamed", _("Passkey renamed")
+        PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
+        PASSKEY_USED = "passkey_used", _("Passkey used")
+        PASSKEY_FAILED = "passkey_failed", _("Passkey refused")
 
     # What the member's pages and the staff overview count as a failed sign-in.
     FAILED_SIGN_IN_KINDS = (Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN)
@@ -290,6 +295,9 @@ class SecurityNotice(models.Model):
         BACKUP_CODES_REPLACED = "backup_codes_replaced", _("Backup codes replaced")
         EMAIL_CHANGED = "email_changed", _("Email address changed (to the old address)")
         CONFIRM_NEW_EMAIL = "confirm_new_email", _("Confirmation link (to the new address)")
+        PASSKEY_ADDED = "passkey_added", _("Passkey added")
+        PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
+        PASSKEY_NEW_DEVICE = "passkey_new_device", _("Passkey used on a new device")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")  # waiting for its first attempt, or for the next after a failure
@@ -339,3 +347,18 @@ class SecurityNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_address or 'nobody'} ({self.get_status_display()})"
+
+
+class UsedPasskeyChallenge(models.Model):
+    """A passkey challenge that has been answered: the primary key refuses a second answer to it,
+    on every server at once, however many arrive together. Kept for as long as a challenge lives."""
+
+    digest = models.CharField(_("challenge (SHA-256)"), max_length=64, primary_key=True)
+    used_at = models.DateTimeField(_("used"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("used passkey challenge")
+        verbose_name_plural = _("used passkey challenges")
+
+    def __str__(self) -> str:
+        return self.digest

@@ -53,6 +53,9 @@ SUBJECTS = {
     Kind.BACKUP_CODES_REPLACED: _("Your backup codes were replaced"),
     Kind.EMAIL_CHANGED: _("Your email address was changed"),
     Kind.CONFIRM_NEW_EMAIL: _("Confirm your new email address"),
+    Kind.PASSKEY_ADDED: _("A passkey was added to your account"),
+    Kind.PASSKEY_REMOVED: _("A passkey was removed from your account"),
+    Kind.PASSKEY_NEW_DEVICE: _("Your passkey was used on a new device"),
 }
 # A new link each time, and the earlier one stops working: never held back by the repeat window.
 ALWAYS_SENT = {Kind.CONFIRM_NEW_EMAIL}
@@ -188,6 +191,18 @@ def two_factor_removed(member: Any, *, request: HttpRequest | None = None, by_st
 
 def backup_codes_replaced(member: Any, *, request: HttpRequest | None = None) -> None:
     _queue(Kind.BACKUP_CODES_REPLACED, member, request=request)
+
+
+def passkey_added(member: Any, name: str, *, request: HttpRequest | None = None) -> None:
+    _queue(Kind.PASSKEY_ADDED, member, request=request, passkey=name)
+
+
+def passkey_removed(member: Any, name: str, *, request: HttpRequest | None = None, by_staff: bool = False) -> None:
+    _queue(Kind.PASSKEY_REMOVED, member, request=request, by_staff=by_staff, passkey=name)
+
+
+def passkey_new_device(member: Any, name: str, *, request: HttpRequest | None = None) -> None:
+    _queue(Kind.PASSKEY_NEW_DEVICE, member, request=request, passkey=name)
 
 
 def account_frozen(member: Any, *, request: HttpRequest | None = None) -> None:

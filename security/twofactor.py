@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from . import notices, sql
 from .audit import Kind, record_event
@@ -35,13 +36,29 @@ BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes: 0/o, 1/l/
 
 
 def has_two_factor(member: Any) -> bool:
-    """Whether the member has a confirmed authenticator app. Asked at every sign-in, so in SQL."""
+    """Whether the member has a second factor: a confirmed authenticator app or a passkey. Asked at
+    every sign-in, so in SQL (one statement)."""
+    statement = (
+        "SELECT 1 FROM {devices} WHERE user_id = %s AND confirmed = %s"
+        " UNION ALL SELECT 1 FROM {passkeys} WHERE user_id = %s AND confirmed = %s LIMIT 1"
+    )
+    found = sql.run(statement, [member.pk, True, member.pk, True], devices=TOTPDevice, passkeys=WebAuthnCredential)
+    return found is not None
+
+
+def has_app(member: Any) -> bool:
+    """Whether the member has a confirmed authenticator app (and so codes to type)."""
     statement = "SELECT 1 FROM {devices} WHERE user_id = %s AND confirmed = %s LIMIT 1"
     return sql.run(statement, [member.pk, True], devices=TOTPDevice) is not None
 
 
 def must_enroll(member: Any) -> bool:
     return (member.is_staff or settings.PORTAL_REQUIRE_TWO_FACTOR) and not has_two_factor(member)
+
+
+def passkey_required(member: Any) -> bool:
+    """Staff sign in with a passkey when the Security role has turned PORTAL_STAFF_REQUIRE_PASSKEY on."""
+    return bool(member.is_staff and settings.PORTAL_STAFF_REQUIRE_PASSKEY)
 
 
 def match_code(member: Any, code: str | None) -> Device | None:
@@ -202,7 +219,13 @@ def backup_codes_left(member: Any) -> int:
 
 @transaction.atomic
 def remove_two_factor(*, member: Any, request: HttpRequest | None = None, actor: str = "", reason: str = "") -> None:
+    """The app and the backup codes. Staff or an operator (`actor`) also remove the member's passkeys:
+    they do it for a member who lost their devices, or whose account someone else got into."""
     TOTPDevice.objects.filter(user=member).delete()
     BackupCodeDevice.objects.filter(user=member).delete()
+    if actor:
+        removed, _ = WebAuthnCredential.objects.filter(user=member).delete()
+        if removed:
+            reason = f"{reason}; passkeys removed too" if reason else "passkeys removed too"
     record_event(Kind.TWO_FACTOR_REMOVED, request=request, member=member, actor=actor, reason=reason)
     notices.two_factor_removed(member, request=request, by_staff=bool(actor))

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import reset, twofactor
+from . import passkeys, reset, twofactor
 from .audit import Kind, record_rate_limited
 from .browsers import supported_browser_required
 from .forms import BUSY, CodeForm, NewPasswordForm, ResetAnswersForm, ResetUsernameForm
@@ -155,8 +155,16 @@ def second_factor(request: HttpRequest, state: reset.ResetState) -> HttpResponse
             return redirect("password_reset:password")
         busy = outcome is reset.Outcome.BUSY
         context = {"form": CodeForm(), "state": state, "error": BUSY if busy else _code_refused(member, form)}
-        return render(request, "security/reset_code.html", context, status=429 if busy else 200)
-    return render(request, "security/reset_code.html", {"form": form, "state": state})
+        return render(request, "security/reset_code.html", {**context, **_ways_in(member)}, status=429 if busy else 200)
+    return render(request, "security/reset_code.html", {"form": form, "state": state, **_ways_in(member)})
+
+
+def _ways_in(member: "Member") -> dict[str, bool]:
+    """A passkey, codes (app or backup), or both: what this member's reset can take as its second factor."""
+    return {
+        "has_passkey": passkeys.has_passkey(member),
+        "codes": twofactor.has_app(member) or twofactor.backup_codes_left(member) > 0,
+    }
 
 
 def _code_refused(member: "Member", form: CodeForm) -> str:

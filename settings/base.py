@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",  # passkeys: a django-otp device, with py_webauthn underneath
     "django_tasks_db",  # the task queue in the database: the security notices' outbox worker
     "accounts",
     "security",
@@ -192,6 +193,26 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Member Portal")
 OTP_TOTP_THROTTLE_FACTOR = 0
 # Nobody reads a member's authenticator secret in the support site (no key field, no QR code page).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Passkeys (WebAuthn, through django-otp-webauthn; docs/security.md says why each choice).
+# The relying party is the site a passkey is bound to: the portal's own domain (a host in
+# ALLOWED_HOSTS or a parent domain of one, as the check security.E034 requires). A browser signs only
+# for a page whose origin is one of PORTAL_PASSKEY_ORIGINS, so a look-alike site gets nothing usable.
+OTP_WEBAUTHN_RP_ID = env("PORTAL_PASSKEY_RP_ID", default="localhost")
+OTP_WEBAUTHN_RP_NAME = env("PORTAL_PASSKEY_RP_NAME", default="Member Portal")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "PORTAL_PASSKEY_ORIGINS", default=["https://localhost:8443", "https://localhost"]
+)
+# "Sign in with a passkey" needs a passkey the browser can find by itself (a discoverable credential).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
+OTP_WEBAUTHN_HELPER_CLASS = "security.passkeys.PortalWebAuthnHelper"
+# The browser's own passkey dialog waits this long (WCAG 2.2 "enough time": minutes, not seconds).
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 300
+# py_webauthn's failures go to the log under this name, never to the page.
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "security.passkeys"
+# The Security role's switch for the support site: staff sign in with a passkey (TOTP is not enough).
+PORTAL_STAFF_REQUIRE_PASSKEY = env.bool("PORTAL_STAFF_REQUIRE_PASSKEY", default=False)
+PORTAL_PASSKEYS_PER_MEMBER = 10
 
 # Security questions and the self-service reset.
 PORTAL_ANSWER_MIN_LENGTH = env.int("PORTAL_ANSWER_MIN_LENGTH", default=4)

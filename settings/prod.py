@@ -12,6 +12,9 @@ SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Passkeys are bound to the portal's domain: unless set, the first of ALLOWED_HOSTS, over https.
+OTP_WEBAUTHN_RP_ID = env("PORTAL_PASSKEY_RP_ID", default=ALLOWED_HOSTS[0].lstrip(".") if ALLOWED_HOSTS else "")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("PORTAL_PASSKEY_ORIGINS", default=[f"https://{OTP_WEBAUTHN_RP_ID}"])
 
 # https is gunicorn's wsgi.url_scheme: it believes X-Forwarded-Proto only from PORTAL_TRUSTED_PROXIES
 # (gunicorn.conf.py), where SECURE_PROXY_SSL_HEADER would believe any client that reaches gunicorn.

@@ -289,6 +289,7 @@ def sample_value(world, pattern):
         "app_label": "accounts",
         "url": "nowhere/",
         "token": "not-a-token",  # a link that was never sent: its page refuses it (400)
+        "passkey_id": 1,  # another member's or nobody's: its pages answer 404
     }
     return lambda name: str(values[name])
 

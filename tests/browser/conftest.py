@@ -63,7 +63,7 @@ def sign_in(page, username, password=MEMBER_PASSWORD):
     """Fill in the sign-in form the page shows and send it."""
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_load_state()
 
 

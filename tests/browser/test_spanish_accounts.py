@@ -40,7 +40,7 @@ def check(page, axe, name):
 def sign_in_in_spanish(page, username, password=MEMBER_PASSWORD):
     page.get_by_label("Nombre de usuario").fill(username)
     page.get_by_label("Contraseña").fill(password)
-    page.get_by_role("button", name="Iniciar sesión").click()
+    page.get_by_role("button", name="Iniciar sesión", exact=True).click()
     page.wait_for_load_state()
 
 
@@ -54,7 +54,7 @@ def test_the_sign_in_and_freeze_pages_in_spanish(spanish_page, make_member, sett
     axe = Axe(page)
     make_member("alice")
     page.goto("/accounts/login/")
-    expect(page.get_by_role("heading", name="Iniciar sesión")).to_be_visible()
+    expect(page.get_by_role("heading", name="Iniciar sesión", exact=True)).to_be_visible()
     check(page, axe, "sign-in")
     for attempt in range(3):
         sign_in_in_spanish(page, "alice", f"not it {attempt}")
