@@ -51,8 +51,8 @@ def _signed_in_with_passkey(request: HttpRequest, device: Any, purpose: str, nex
     member = device.user
     member.backend = SIGN_IN_BACKEND
     with transaction.atomic():
-        complete_sign_in(request, member, device=device)
         passkeys.record_use(request, device, purpose)
+        complete_sign_in(request, member, device=device)
     return done(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
@@ -198,7 +198,6 @@ def add(request: "MemberRequest") -> JsonResponse:
         device = passkeys.complete_registration(request, request.user, credential, name)
     except passkeys.PasskeyRefused as refused:
         return error(refused.message, 400)
-    request.session.pop(ADD_UNLOCKED_KEY, None)
     if twofactor.passkey_required(request.user) and not passkeys.is_passkey_session(request):
         # The passkey just proved itself (with user verification): this session counts as passkey-verified.
         twofactor.mark_verified(request, device)

@@ -225,7 +225,7 @@ def _audit_refused(request: HttpRequest, purpose: str, member: Any, why: str) ->
 
 def record_use(request: HttpRequest, device: WebAuthnCredential, purpose: str) -> None:
     """Audit a passkey that passed, in the caller's transaction; the first time it is used from a
-    browser the account's passkey records do not know, tell the member."""
+    browser the account's passkey records do not know, tell the member. Before a sign-in completes."""
     member = device.user
     agent = request.headers.get("user-agent", "")
     seen = (
@@ -240,7 +240,10 @@ def record_use(request: HttpRequest, device: WebAuthnCredential, purpose: str) -
     record_event(
         Kind.PASSKEY_USED, request=request, member=member, reason=f"{label(device)}: {purpose.replace('_', ' ')}"
     )
-    if new_device:
+    # A sign-in from a browser the account has never used is told by its own notice (new_browser_sign_in),
+    # sent as the sign-in completes: one email for one event. Called before the sign-in lists its session.
+    signing_in = purpose in (SIGN_IN, SECOND_FACTOR)
+    if new_device and not (signing_in and notices.is_new_browser(member, agent)):
         notices.passkey_new_device(member, device.name, request=request)
 
 
