@@ -73,7 +73,10 @@ def _frozen(request: HttpRequest, member: Any) -> JsonResponse:
 @supported_browser_required
 @require_POST
 def sign_in_options(request: HttpRequest) -> JsonResponse:
-    return options(passkeys.assertion_options(request, passkeys.SIGN_IN))
+    found, token = passkeys.sign_in_options(request)
+    response = options(found)
+    passkeys.set_sign_in_cookie(response, token)
+    return response
 
 
 @csrf_protect
@@ -94,9 +97,12 @@ def sign_in(request: HttpRequest) -> JsonResponse:
     except passkeys.PasskeyRefused as refused:
         return error(refused.message, 403)
     if is_frozen(device.user.get_username()):
-        return _frozen(request, device.user)
-    twofactor.end_pending(request)
-    return _signed_in_with_passkey(request, device, passkeys.SIGN_IN, next_url)
+        response = _frozen(request, device.user)
+    else:
+        twofactor.end_pending(request)
+        response = _signed_in_with_passkey(request, device, passkeys.SIGN_IN, next_url)
+    passkeys.forget_sign_in_cookie(response)
+    return response
 
 
 # After the password ---------------------------------------------------------------------------

@@ -17,14 +17,16 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp_webauthn import exceptions as webauthn_errors
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
 from django_otp_webauthn.utils import rewrite_exceptions
+from webauthn import base64url_to_bytes
 from webauthn.helpers import exceptions as pywebauthn_errors
 
 from . import notices
@@ -44,6 +46,9 @@ STEP_UP = "step_up"  # a signed-in session proving a passkey (staff, when the su
 PURPOSES = (SIGN_IN, SECOND_FACTOR, RESET, STEP_UP)
 REGISTER = "register"
 _STATE_KEY = "passkey_ceremony"
+# A sign-in without a password has no session yet: its state waits in this signed cookie instead.
+SIGN_IN_COOKIE = "portal_passkey_sign_in"
+_SALT = "security.passkeys"
 NAME_MAX_LENGTH = 64
 # The browser sends a few kilobytes; anything far larger is refused before it is parsed.
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -101,8 +106,8 @@ def label(device: WebAuthnCredential) -> str:
     return f"passkey #{device.pk}"
 
 
-def _save_state(request: HttpRequest, purpose: str, state: dict[str, Any], member: Any = None) -> None:
-    request.session[_STATE_KEY] = {
+def _ceremony(purpose: str, state: dict[str, Any], member: Any) -> dict[str, Any]:
+    return {
         "purpose": purpose,
         "state": state,
         "member": getattr(member, "pk", None),
@@ -110,25 +115,37 @@ def _save_state(request: HttpRequest, purpose: str, state: dict[str, Any], membe
     }
 
 
+def _save_state(request: HttpRequest, purpose: str, state: dict[str, Any], member: Any = None) -> None:
+    request.session[_STATE_KEY] = _ceremony(purpose, state, member)
+
+
 def _take_state(request: HttpRequest, purpose: str, member: Any = None) -> dict[str, Any]:
-    """This ceremony's state, taken out of the session first, so it can answer once only."""
-    saved = request.session.pop(_STATE_KEY, None)
-    request.session.save()
+    """This ceremony's state: from the session (taken out first, so it answers once), or for a sign-in
+    without a password from its signed cookie (single use through UsedPasskeyChallenge)."""
+    saved: Any
+    if purpose == SIGN_IN:
+        try:
+            saved = signing.loads(request.COOKIES.get(SIGN_IN_COOKIE, ""), salt=_SALT)
+        except signing.BadSignature:
+            saved = None
+    else:
+        saved = request.session.pop(_STATE_KEY, None)
+        request.session.save()
     if (
         not isinstance(saved, dict)
         or saved.get("purpose") != purpose
         or saved.get("member") != getattr(member, "pk", None)
         or saved.get("expires", 0) < time.time()
+        or not isinstance(saved.get("state"), dict)
     ):
         raise PasskeyRefused(EXPIRED, member=member, reason="no ceremony under way, or it expired")
     state: dict[str, Any] = saved["state"]
-    _use_challenge(str(state.get("challenge", "")), member)
     return state
 
 
 def _use_challenge(challenge: str, member: Any) -> None:
-    """Mark the challenge answered, in its own transaction: a second answer (two requests sent at
-    once with one session, on any server) finds the row and is refused."""
+    """Mark an answered challenge, once its answer verified, in its own transaction: a second answer
+    (two requests sent at once, on any server, or a sign-in cookie sent again) is refused."""
     digest = hashlib.sha256(challenge.encode()).hexdigest()
     now = timezone.now()
     try:
@@ -139,6 +156,21 @@ def _use_challenge(challenge: str, member: Any) -> None:
     # Older than any challenge can live: no longer needed to refuse anything.
     horizon = now - timedelta(seconds=2 * settings.OTP_WEBAUTHN_TIMEOUT_SECONDS)
     UsedPasskeyChallenge.objects.filter(used_at__lt=horizon).delete()
+
+
+def set_sign_in_cookie(response: HttpResponse, options_token: str) -> None:
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        options_token,
+        max_age=settings.OTP_WEBAUTHN_TIMEOUT_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def forget_sign_in_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(SIGN_IN_COOKIE, samesite="Strict")
 
 
 # Registration --------------------------------------------------------------------------------
@@ -163,6 +195,7 @@ def complete_registration(request: HttpRequest, member: Any, data: Any, name: st
     try:
         with transaction.atomic(), rewrite_exceptions(logger=log):
             device = _helper(request).register_complete(user=member, state=state, data=data)
+            _use_challenge(str(state.get("challenge", "")), member)
             device.name = name
             device.save(update_fields=["name"])  # type: ignore[no-untyped-call]  # unannotated in the library
             record_event(Kind.PASSKEY_ADDED, request=request, member=member, reason=f"{label(device)}: {name}")
@@ -180,14 +213,27 @@ def complete_registration(request: HttpRequest, member: Any, data: Any, name: st
 
 
 def assertion_options(request: HttpRequest, purpose: str, member: Any = None) -> dict[str, Any]:
-    """Options for one assertion. Without a member (sign-in), the browser offers whichever of its
-    passkeys are for this site, and must verify the person (PIN, fingerprint, face)."""
+    """Options for one assertion by `member`, kept in the session (which these purposes already have)."""
+    options, state = _assertion_begin(request, member)
+    _save_state(request, purpose, state, member)
+    return options
+
+
+def sign_in_options(request: HttpRequest) -> tuple[dict[str, Any], str]:
+    """Options for a sign-in without a password, and the signed token of its state for a cookie
+    (set_sign_in_cookie): a visitor who asks costs no session row, however many ask. The browser
+    offers whichever of its passkeys are for this site."""
+    options, state = _assertion_begin(request, None)
+    return options, signing.dumps(_ceremony(SIGN_IN, state, None), salt=_SALT)
+
+
+def _assertion_begin(request: HttpRequest, member: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     # User verification is required for every purpose: a passkey on a lost, unlocked laptop is not
     # the member. The library asks for it only when no member is known; the portal always does.
     options: dict[str, Any]
+    state: dict[str, Any]
     options, state = _helper(request).authenticate_begin(user=member, require_user_verification=True)
-    _save_state(request, purpose, state, member)
-    return options
+    return options, state
 
 
 def complete_assertion(request: HttpRequest, purpose: str, data: Any, member: Any = None) -> WebAuthnCredential:
@@ -208,14 +254,27 @@ def complete_assertion(request: HttpRequest, purpose: str, data: Any, member: An
         raise PasskeyRefused(NOT_ACCEPTED, member=member) from None
     except (webauthn_errors.OTPWebAuthnApiError, pywebauthn_errors.WebAuthnException, KeyError, TypeError, ValueError):
         log.info("passkey assertion refused (%s)", purpose, exc_info=True)
-        _audit_refused(
-            request, purpose, member, "the signature did not verify (wrong site, no user verification, or altered)"
-        )
+        why = "the signature did not verify (another site, no user verification, a replay, or altered)"
+        _audit_refused(request, purpose, member or _owner_of(data), why)
         raise PasskeyRefused(NOT_ACCEPTED, member=member) from None
     if not device.confirmed or not device.user.is_active:
         _audit_refused(request, purpose, device.user, f"{label(device)} may not be used")
         raise PasskeyRefused(NOT_ACCEPTED, member=device.user)
+    try:
+        _use_challenge(str(state.get("challenge", "")), device.user)
+    except PasskeyRefused:
+        _audit_refused(request, purpose, device.user, "an answer to a challenge already answered (a replay)")
+        raise
     return device
+
+
+def _owner_of(data: Any) -> Any:
+    """Whose passkey an assertion names (None when it names none of ours), so its refusal is on their record."""
+    try:
+        raw_id = base64url_to_bytes(str(data.get("rawId", "")))
+        return WebAuthnCredential.get_by_credential_id(raw_id).user
+    except (AttributeError, TypeError, ValueError, WebAuthnCredential.DoesNotExist):
+        return None
 
 
 def _audit_refused(request: HttpRequest, purpose: str, member: Any, why: str) -> None:

@@ -188,3 +188,31 @@ def test_odd_input_gets_a_clear_4xx(client, with_passkey, body, content_type):
     response = client.post("/accounts/login/passkey/", body, content_type=content_type)
     assert 400 <= response.status_code < 500 and "error" in response.json()
     assert client.get("/").status_code == 302
+
+
+def test_a_sign_in_answer_sent_again_with_its_cookie_is_refused(client, with_passkey, key):
+    options = post_json(client, "/accounts/login/passkey/options/", {})
+    cookie = options.cookies["portal_passkey_sign_in"].value
+    assertion = key.get(options.json()["options"])
+    assert post_json(client, "/accounts/login/passkey/", {"credential": assertion}).status_code == 200
+    client.post("/accounts/logout/")
+    client.cookies["portal_passkey_sign_in"] = cookie  # kept by whoever copied it
+    # Many passkeys (synced ones) keep no signature counter: only the spent challenge stops the replay.
+    WebAuthnCredential.objects.update(sign_count=0)
+    replay = post_json(client, "/accounts/login/passkey/", {"credential": assertion})
+    assert replay.status_code == 403
+    assert client.get("/").status_code == 302
+    kinds = event_kinds(member=with_passkey)
+    assert kinds.count(Kind.PASSKEY_USED) == 1 and Kind.PASSKEY_FAILED in kinds
+
+
+def test_asking_for_sign_in_options_costs_no_session_row(client, with_passkey):
+    from django.contrib.sessions.models import Session
+
+    from security.session_store import SessionStore
+
+    model = SessionStore.get_model_class() if hasattr(SessionStore, "get_model_class") else Session
+    before = model.objects.count()
+    for _ in range(20):
+        assert post_json(client, "/accounts/login/passkey/options/", {}).status_code == 200
+    assert model.objects.count() == before
