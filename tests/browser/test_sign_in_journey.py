@@ -52,8 +52,9 @@ def test_it_signs_in_and_out_from_the_top_right_corner(page, make_member):
     page.goto("/?from=bookmark")
     expect(page).to_have_url(SIGN_IN_PAGE)
     expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
-    # Hints for the password manager, so it can offer and save the right entry.
-    expect(page.get_by_label("Username")).to_have_attribute("autocomplete", "username")
+    # Hints for the password manager, so it can offer and save the right entry (and, where the browser
+    # offers passkey autofill, its passkeys: the page's script adds "webauthn" then).
+    expect(page.get_by_label("Username")).to_have_attribute("autocomplete", re.compile(r"^username( webauthn)?$"))
     expect(page.get_by_label("Password")).to_have_attribute("autocomplete", "current-password")
 
     sign_in(page, "alice", MEMBER_PASSWORD)
