@@ -1,5 +1,7 @@
 """Production: secrets and services come from the environment; HTTPS everywhere."""
 
+import ipaddress
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -12,8 +14,26 @@ SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Passkeys are bound to the portal's domain: unless set, the first of ALLOWED_HOSTS, over https.
-OTP_WEBAUTHN_RP_ID = env("PORTAL_PASSKEY_RP_ID", default=ALLOWED_HOSTS[0].lstrip(".") if ALLOWED_HOSTS else "")
+
+
+# Passkeys are bound to the portal's domain: unless set, the first domain name (not an address) of
+# ALLOWED_HOSTS, over https.
+def _first_domain(hosts: list[str]) -> str:
+    for host in (host.lstrip(".") for host in hosts):
+        if host and host != "*" and not _is_address(host):
+            return host
+    return ""
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+OTP_WEBAUTHN_RP_ID = env("PORTAL_PASSKEY_RP_ID", default=_first_domain(ALLOWED_HOSTS))
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("PORTAL_PASSKEY_ORIGINS", default=[f"https://{OTP_WEBAUTHN_RP_ID}"])
 
 # https is gunicorn's wsgi.url_scheme: it believes X-Forwarded-Proto only from PORTAL_TRUSTED_PROXIES
