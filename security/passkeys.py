@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -130,7 +131,11 @@ def _take_state(request: HttpRequest, purpose: str, member: Any = None) -> dict[
             saved = None
     else:
         saved = request.session.pop(_STATE_KEY, None)
-        request.session.save()
+        try:
+            request.session.save()
+        except UpdateError:  # a concurrent answer signed in meanwhile and gave the session a new key
+            request.session.modified = False
+            raise PasskeyRefused(EXPIRED, member=member, reason="the session ended meanwhile") from None
     if (
         not isinstance(saved, dict)
         or saved.get("purpose") != purpose
