@@ -169,3 +169,15 @@ def test_it_reports_text_that_did_not_pass_through_the_catalog():
         "<p>Unmarked words <em>⟦marked⟧</em></p><script>let ignored = 1;</script></body></html>"
     )
     assert untranslated_text(page, data=["alice", "TTY"]) == ["Account", "Unmarked words"]
+
+
+def test_a_word_used_alone_and_counted_elsewhere_is_translated_in_both():
+    # "security notice" is a model's name alone and a counted noun in purge_audit: two catalog entries.
+    from django.utils import translation
+    from django.utils.translation import npgettext
+
+    from security.models import SecurityNotice
+
+    with translation.override("es"):
+        assert str(SecurityNotice._meta.verbose_name) == "aviso de seguridad"
+        assert npgettext("purged", "security notice", "security notices", 2) == "avisos de seguridad"

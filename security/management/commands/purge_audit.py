@@ -2,7 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, npgettext
 
 from security.chain import ChainBroken
 from security.commands import OperatorCommand, operator_name
@@ -14,7 +14,7 @@ COUNTED = {
     "sign-in logs": lambda n: ngettext("sign-in log", "sign-in logs", n),
     "failure logs": lambda n: ngettext("failure log", "failure logs", n),
     "ended sessions": lambda n: ngettext("ended session", "ended sessions", n),
-    "security notices": lambda n: ngettext("security notice", "security notices", n),
+    "security notices": lambda n: npgettext("purged", "security notice", "security notices", n),
 }
 
 
