@@ -24,9 +24,19 @@ from django.views.decorators.http import require_POST
 
 from security import passkeys, reset, sessions, twofactor
 from security.audit import Kind, record_event
-from security.browsers import supported_browser_required
 from security.lockout import is_frozen
-from security.passkey_views import BadRequest, bad_request, credential_of, done, error, options, read_json, text_field
+from security.passkey_views import (
+    BadRequest,
+    bad_request,
+    credential_of,
+    done,
+    error,
+    json_step,
+    options,
+    public_json_step,
+    read_json,
+    text_field,
+)
 from security.request_checks import safe_next_path
 
 from .twofactor_forms import PasswordAgainForm, RemovePasskeyForm, RenamePasskeyForm
@@ -67,11 +77,7 @@ def _frozen(request: HttpRequest, member: Any) -> JsonResponse:
 # Without a password ---------------------------------------------------------------------------
 
 
-@csrf_protect
-@never_cache
-@login_not_required
-@supported_browser_required
-@require_POST
+@public_json_step
 def sign_in_options(request: HttpRequest) -> JsonResponse:
     found, token = passkeys.sign_in_options(request)
     response = options(found)
@@ -79,11 +85,7 @@ def sign_in_options(request: HttpRequest) -> JsonResponse:
     return response
 
 
-@csrf_protect
-@never_cache
-@login_not_required
-@supported_browser_required
-@require_POST
+@public_json_step
 def sign_in(request: HttpRequest) -> JsonResponse:
     """ "Sign in with a passkey": whose it is, the browser says; that it is theirs, the signature."""
     try:
@@ -116,10 +118,8 @@ def _pending_member(request: HttpRequest) -> tuple[dict[str, Any], Any] | None:
     return (pending, member) if member is not None else None
 
 
-@csrf_protect
-@never_cache
+@json_step
 @login_not_required
-@require_POST
 def second_factor_options(request: HttpRequest) -> JsonResponse:
     found = _pending_member(request)
     if found is None:
@@ -127,10 +127,8 @@ def second_factor_options(request: HttpRequest) -> JsonResponse:
     return options(passkeys.assertion_options(request, passkeys.SECOND_FACTOR, found[1]))
 
 
-@csrf_protect
-@never_cache
+@json_step
 @login_not_required
-@require_POST
 def second_factor(request: HttpRequest) -> JsonResponse:
     found = _pending_member(request)
     if found is None:
@@ -179,18 +177,14 @@ def passkey_list(request: "MemberRequest") -> HttpResponse:
     return render(request, "accounts/passkeys.html", context, status=400 if request.method == "POST" else 200)
 
 
-@csrf_protect
-@never_cache
-@require_POST
+@json_step
 def add_options(request: "MemberRequest") -> JsonResponse:
     if not _may_add(request):
         return error(_("Enter your password again to add a passkey."), 403)
     return options(passkeys.registration_options(request, request.user))
 
 
-@csrf_protect
-@never_cache
-@require_POST
+@json_step
 def add(request: "MemberRequest") -> JsonResponse:
     if not _may_add(request):
         return error(_("Enter your password again to add a passkey."), 403)
@@ -251,16 +245,12 @@ def remove(request: "MemberRequest", passkey_id: int) -> HttpResponse:
 # Staff, when the support site takes only passkey-verified sessions -----------------------------
 
 
-@csrf_protect
-@never_cache
-@require_POST
+@json_step
 def verify_options(request: "MemberRequest") -> JsonResponse:
     return options(passkeys.assertion_options(request, passkeys.STEP_UP, request.user))
 
 
-@csrf_protect
-@never_cache
-@require_POST
+@json_step
 def verify(request: "MemberRequest") -> JsonResponse:
     """Use a passkey in a session signed in with a code: the session is passkey-verified from now on."""
     try:

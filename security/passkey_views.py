@@ -6,11 +6,12 @@ browser, and posts what the browser answered. Every answer is JSON: {"options": 
 """
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -22,11 +23,23 @@ from .audit import Kind, record_event
 from .browsers import supported_browser_required
 from .usernames import find_account
 
+_Step = TypeVar("_Step", bound=Callable[..., HttpResponse])
+
 BAD_REQUEST = _("Your browser sent something the portal cannot read. Reload the page and try again.")
 
 
 class BadRequest(Exception):
     pass
+
+
+def json_step(view: _Step) -> _Step:
+    """A passkey step of a signed-in member (or one waiting for the second factor): POST, CSRF, never cached."""
+    return csrf_protect(never_cache(require_POST(view)))
+
+
+def public_json_step(view: _Step) -> _Step:
+    """A passkey step anyone may reach (sign-in, the reset tool), refused to a browser that cannot run the pages."""
+    return json_step(login_not_required(cast(_Step, supported_browser_required(view))))
 
 
 def read_json(request: HttpRequest) -> dict[str, Any]:
@@ -90,11 +103,7 @@ RESET_EXPIRED = _("This password reset has expired or was already used. Please s
 RESET_LOCKED = _("The password reset is locked for this account. Call Member Support.")
 
 
-@csrf_protect
-@never_cache
-@login_not_required
-@supported_browser_required
-@require_POST
+@public_json_step
 def reset_options(request: HttpRequest) -> JsonResponse:
     try:
         _state, member = _reset_member(request, read_json(request))
@@ -105,11 +114,7 @@ def reset_options(request: HttpRequest) -> JsonResponse:
     return options(passkeys.assertion_options(request, passkeys.RESET, member))
 
 
-@csrf_protect
-@never_cache
-@login_not_required
-@supported_browser_required
-@require_POST
+@public_json_step
 def reset_passkey(request: HttpRequest) -> JsonResponse:
     """The passkey stands in for the code: nothing to guess, so no strike is taken (a refusal is audited)."""
     try:
