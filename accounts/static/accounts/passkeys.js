@@ -55,37 +55,35 @@
     });
   }
 
-  function created(credential) {
-    var response = credential.response;
+  // What the browser made, as the JSON the portal reads (the fields WebAuthn's toJSON() would give).
+  function asJSON(credential, response) {
     return {
       id: credential.id,
       rawId: text(credential.rawId),
       type: credential.type,
-      response: {
-        clientDataJSON: text(response.clientDataJSON),
-        attestationObject: text(response.attestationObject),
-        transports: response.getTransports ? response.getTransports() : [],
-      },
+      response: response,
       clientExtensionResults: credential.getClientExtensionResults(),
       authenticatorAttachment: credential.authenticatorAttachment || null,
     };
   }
 
+  function created(credential) {
+    var response = credential.response;
+    return asJSON(credential, {
+      clientDataJSON: text(response.clientDataJSON),
+      attestationObject: text(response.attestationObject),
+      transports: response.getTransports ? response.getTransports() : [],
+    });
+  }
+
   function asserted(credential) {
     var response = credential.response;
-    return {
-      id: credential.id,
-      rawId: text(credential.rawId),
-      type: credential.type,
-      response: {
-        clientDataJSON: text(response.clientDataJSON),
-        authenticatorData: text(response.authenticatorData),
-        signature: text(response.signature),
-        userHandle: text(response.userHandle),
-      },
-      clientExtensionResults: credential.getClientExtensionResults(),
-      authenticatorAttachment: credential.authenticatorAttachment || null,
-    };
+    return asJSON(credential, {
+      clientDataJSON: text(response.clientDataJSON),
+      authenticatorData: text(response.authenticatorData),
+      signature: text(response.signature),
+      userHandle: text(response.userHandle),
+    });
   }
 
   // The portal answers JSON: {"options"}, {"redirect"} or {"error"} (its text is the member's to read).
