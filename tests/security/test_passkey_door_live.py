@@ -48,7 +48,7 @@ class SyncedPasskey(SoftAuthenticator):
 
 
 class Portal:
-    """Two app servers (one worker of four threads each), started once for the module."""
+    """Two app servers (one worker of four threads each)."""
 
     def __init__(self, app_servers):
         self.app_servers = app_servers
@@ -62,10 +62,11 @@ class Portal:
         self.start()
 
 
-@pytest.fixture(scope="module")
-def portal(django_db_setup, tmp_path_factory):
-    # Started once: each test's rows are committed (transactional_db) and flushed after it.
-    with AppServers(workdir=tmp_path_factory.mktemp("passkey-door")) as app_servers:
+@pytest.fixture
+def portal(transactional_db, tmp_path):
+    # Per test, and after the database fixture: the servers stop before the test's rows are flushed
+    # (a server still sealing the audit chain would deadlock with the flush's TRUNCATE).
+    with AppServers(workdir=tmp_path) as app_servers:
         portal = Portal(app_servers)
         portal.start()
         yield portal
