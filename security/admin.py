@@ -5,20 +5,24 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential, WebAuthnUserHandle
 from django_tasks_db.models import DBTaskResult
 
 from . import tasks
+from .audit import Kind, record_event
 from .audit_export import export_view
-from .models import SecurityEvent, SecurityNotice
+from .models import SecurityEvent, SecurityNotice, StaffSignInPolicy
 from .pagination import EstimatedCountPaginator
 from .usernames import normalize_username, pseudonym
 
@@ -26,8 +30,9 @@ from .usernames import normalize_username, pseudonym
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[SecurityEvent]
     _NoticeAdmin = admin.ModelAdmin[SecurityNotice]
+    _PolicyAdmin = admin.ModelAdmin[StaffSignInPolicy]
 else:
-    _ModelAdmin = _NoticeAdmin = admin.ModelAdmin
+    _ModelAdmin = _NoticeAdmin = _PolicyAdmin = admin.ModelAdmin
 
 # axes' own records are read through the frozen-account views and the audit log, not listed raw;
 # the task queue's rows through the security notices they deliver; passkeys (their public keys and
@@ -164,4 +169,52 @@ class SecurityNoticeAdmin(_NoticeAdmin):
             request,
             gettext("Queued again: %(done)d. Not queued (sent, being sent, or no address): %(skipped)d.")
             % {"done": done, "skipped": skipped},
+        )
+
+
+@admin.register(StaffSignInPolicy)
+class StaffSignInPolicyAdmin(_PolicyAdmin):
+    """The Security role's switch: passkeys for the support site. One row; each change audited."""
+
+    fields = ("require_passkey", "changed_at", "changed_by")
+    readonly_fields = ("changed_at", "changed_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StaffSignInPolicy | None = None) -> bool:
+        return False
+
+    def get_fields(self, request: HttpRequest, obj: StaffSignInPolicy | None = None) -> Any:
+        if settings.PORTAL_STAFF_REQUIRE_PASSKEY:  # required by the environment: nothing to switch here
+            return ("required_by_environment", *self.readonly_fields)
+        return self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: StaffSignInPolicy | None = None) -> Any:
+        if settings.PORTAL_STAFF_REQUIRE_PASSKEY:
+            return ("required_by_environment", *self.readonly_fields)
+        return self.readonly_fields
+
+    @admin.display(description=_("staff sign in with a passkey"))
+    def required_by_environment(self, obj: StaffSignInPolicy) -> str:
+        return gettext("On, required by the portal's configuration (PORTAL_STAFF_REQUIRE_PASSKEY).")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # One row: its page is the list.
+        policy, _created = StaffSignInPolicy.objects.get_or_create(pk=1)
+        return redirect("admin:security_staffsigninpolicy_change", policy.pk)
+
+    def save_model(self, request: HttpRequest, obj: StaffSignInPolicy, form: Any, change: bool) -> None:
+        # The admin's change view runs in one transaction: the change and its event commit together.
+        actor = request.user.get_username()
+        obj.changed_at, obj.changed_by = timezone.now(), actor
+        super().save_model(request, obj, form, change)
+        if "require_passkey" not in form.changed_data:
+            return
+        state = "on" if obj.require_passkey else "off"
+        record_event(
+            Kind.STAFF_PASSKEY_POLICY_CHANGED,
+            request=request,
+            actor=actor,
+            reason=f"passkeys required of staff: {state}",
         )

@@ -60,6 +60,7 @@ class SecurityEvent(models.Model):
         PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
         PASSKEY_USED = "passkey_used", _("Passkey used")
         PASSKEY_FAILED = "passkey_failed", _("Passkey refused")
+        STAFF_PASSKEY_POLICY_CHANGED = "staff_passkey_policy_changed", _("Staff passkey requirement changed")
 
     # What the member's pages and the staff overview count as a failed sign-in.
     FAILED_SIGN_IN_KINDS = (Kind.SIGN_IN_FAILED, Kind.SECOND_FACTOR_FAILED, Kind.SIGN_IN_REFUSED_FROZEN)
@@ -362,3 +363,26 @@ class UsedPasskeyChallenge(models.Model):
 
     def __str__(self) -> str:
         return self.digest
+
+
+class StaffSignInPolicy(models.Model):
+    """How staff reach the support site, set by the Security role there (one row). With
+    PORTAL_STAFF_REQUIRE_PASSKEY in the environment, passkeys are required whatever the row says."""
+
+    require_passkey = models.BooleanField(
+        _("staff sign in with a passkey"),
+        default=False,
+        help_text=_(
+            "On: the support site takes only sessions verified with a passkey. Staff who signed in with a "
+            "code are asked to use their passkey, or to add one, before they go on."
+        ),
+    )
+    changed_at = models.DateTimeField(_("changed"), null=True, blank=True, editable=False)
+    changed_by = models.CharField(_("changed by"), max_length=150, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("staff sign-in policy")
+        verbose_name_plural = _("staff sign-in policy")
+
+    def __str__(self) -> str:
+        return str(_("Staff sign-in policy"))

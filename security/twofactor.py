@@ -28,7 +28,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from . import notices, sql
 from .audit import Kind, record_event
-from .models import BackupCodeDevice
+from .models import BackupCodeDevice, StaffSignInPolicy
 
 PENDING_KEY = "two_factor_pending"
 CODE_JUST_USED = gettext_lazy("That code was just used. Wait for your app to show a new one, then enter it.")
@@ -57,8 +57,15 @@ def must_enroll(member: Any) -> bool:
 
 
 def passkey_required(member: Any) -> bool:
-    """Staff sign in with a passkey when the Security role has turned PORTAL_STAFF_REQUIRE_PASSKEY on."""
-    return bool(member.is_staff and settings.PORTAL_STAFF_REQUIRE_PASSKEY)
+    """Staff sign in with a passkey when the Security role requires it in the support site (the staff
+    sign-in policy), or the environment does (PORTAL_STAFF_REQUIRE_PASSKEY). Members never."""
+    if not member.is_staff:
+        return False
+    return bool(settings.PORTAL_STAFF_REQUIRE_PASSKEY) or staff_policy_requires_passkey()
+
+
+def staff_policy_requires_passkey() -> bool:
+    return StaffSignInPolicy.objects.filter(pk=1, require_passkey=True).exists()
 
 
 def match_code(member: Any, code: str | None) -> Device | None:

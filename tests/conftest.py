@@ -172,7 +172,12 @@ def support_role(name):
     roles = importlib.import_module("accounts.migrations.0005_support_roles")
     group, created = Group.objects.get_or_create(name=name)
     if created:
-        security = [*roles.SECURITY, ("accounts", "manage_staff_accounts")]  # given by accounts 0007
+        security = [
+            *roles.SECURITY,
+            ("accounts", "manage_staff_accounts"),  # given by accounts 0007
+            ("security", "view_staffsigninpolicy"),  # given by security 0021
+            ("security", "change_staffsigninpolicy"),
+        ]
         for app_label, codename in {"Support": roles.SUPPORT, "Security": security}[name]:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return group
