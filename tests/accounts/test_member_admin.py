@@ -5,6 +5,7 @@ from security.lockout import is_frozen
 from security.models import SecurityEvent
 from tests.conftest import MEMBER_PASSWORD
 from tests.helpers import sign_in
+from tests.portal.conftest import plan  # noqa: F401 - a fixture
 
 Kind = SecurityEvent.Kind
 LIST = "/admin/accounts/user/"
@@ -126,31 +127,14 @@ def member_page(client, member):
     return client.get(f"/admin/accounts/user/{member.pk}/change/")
 
 
-def test_the_member_page_shows_what_an_agent_needs_on_a_call(role_client, frozen_member, enroll_totp):
+def test_the_member_page_shows_what_an_agent_needs_on_a_call(role_client, frozen_member, enroll_totp, plan):  # noqa: F811
     from django.utils import timezone
 
-    from portal.models import Enrollment, Plan
+    from portal.models import Enrollment
 
     enroll_totp(frozen_member)
     for n in range(12):
         record_event(Kind.SIGNED_OUT, member=frozen_member, reason=f"event {n}")
-    plan = Plan.objects.create(
-        code="GOLD-PPO",
-        name="Gold PPO",
-        network="PPO",
-        deductible_individual=500,
-        deductible_family=1000,
-        out_of_pocket_max_individual=3000,
-        out_of_pocket_max_family=6000,
-        coinsurance_percent=20,
-        copay_primary_care=20,
-        copay_specialist=40,
-        copay_urgent_care=50,
-        copay_emergency=250,
-        rx_bin="123456",
-        rx_pcn="PCN1",
-        rx_group="RX1",
-    )
     today = timezone.localdate()
     Enrollment.objects.create(
         member=frozen_member,
@@ -167,7 +151,7 @@ def test_the_member_page_shows_what_an_agent_needs_on_a_call(role_client, frozen
     assert "Frozen" in facts and "5 failed sign-ins, the last" in facts
     assert "Two-factor sign-in" in facts and "On" in facts and "0 backup codes left" in facts
     assert "Security questions</dt>\n      <dd>Set</dd>" in facts
-    assert "Gold PPO (GOLD-PPO, PPO)" in facts and "M1234567" in facts and "Acme Corp (G77)" in facts
+    assert "Test PPO 1500 (TEST-PPO, PPO)" in facts and "M1234567" in facts and "Acme Corp (G77)" in facts
     assert "Active sessions (0)" in facts
     assert facts.count("<tr><td>") == 10 and "event 11" in facts and "event 1<" not in facts  # the last ten
     assert f"?member__id__exact={frozen_member.pk}" in facts and "Signed out" in facts

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
-from portal.models import Enrollment, Plan
+from portal.models import Enrollment
 from security.models import MemberSession, SecurityEvent
 from tests.conftest import MEMBER_PASSWORD, support_role, totp_code
 from tests.helpers import sign_in
+from tests.portal.conftest import plan  # noqa: F401 - a fixture
 
 # 03:00 UTC on Dec 1 is still the evening of Nov 30 in Chicago.
 WHEN = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -78,24 +79,7 @@ def test_an_events_page_is_named_in_the_date_style_not_iso(agent, alices_evening
     assert f"<h1>History: {name}</h1>" in history and "2026-12-01 03:00:00" not in history
 
 
-def test_coverage_dates_are_calendar_dates_in_the_date_style(agent, member):
-    plan = Plan.objects.create(
-        code="GOLD-PPO",
-        name="Gold",
-        network="PPO",
-        deductible_individual=500,
-        deductible_family=1000,
-        out_of_pocket_max_individual=3000,
-        out_of_pocket_max_family=6000,
-        coinsurance_percent=20,
-        copay_primary_care=20,
-        copay_specialist=40,
-        copay_urgent_care=50,
-        copay_emergency=250,
-        rx_bin="123456",
-        rx_pcn="PCN1",
-        rx_group="RX1",
-    )
+def test_coverage_dates_are_calendar_dates_in_the_date_style(agent, member, plan):  # noqa: F811 - the fixture
     Enrollment.objects.create(
         member=member,
         plan=plan,
