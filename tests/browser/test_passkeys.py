@@ -13,9 +13,10 @@ from playwright.sync_api import expect
 from security.lockout import is_frozen
 from security.models import SecurityEvent
 from security.questions import QUESTIONS
-from tests.browser.conftest import VIEWPORT, sign_in
+from tests.browser import conftest
+from tests.browser.conftest import VIEWPORT
 from tests.browser.test_accessibility import Axe
-from tests.browser.virtual_authenticator import VirtualAuthenticator
+from tests.browser.virtual_authenticator import VirtualAuthenticator, presence_off_while
 from tests.conftest import MEMBER_ANSWERS, MEMBER_PASSWORD
 from tests.webauthn_authenticator import b64url_decode as base64url
 
@@ -62,6 +63,13 @@ RELAY_SIGN = """options => {
     authenticatorAttachment: credential.authenticatorAttachment,
   }));
 }"""
+
+
+def sign_in(page, username, password=MEMBER_PASSWORD):
+    """The password form. Typing in the username field starts the browser's passkey autofill, which a
+    member answers by picking a passkey; the virtual authenticator would answer it by itself and sign
+    in with the passkey, so it waits for a touch meanwhile."""
+    presence_off_while(page, lambda: conftest.sign_in(page, username, password))
 
 
 def free_port():
@@ -171,6 +179,7 @@ def test_a_passkey_signs_in_without_the_password_from_another_browser(
         assert used_at is not None
         expect(last_used).not_to_have_text("Not used yet")
         expect(last_used).to_contain_text(str(used_at.year))
+        synced.remove()
     finally:
         context.close()
 

@@ -15,6 +15,10 @@ PLATFORM = {
 }
 
 
+# Every authenticator not removed yet, so a step can reach the ones of its browser context.
+ATTACHED = []
+
+
 class VirtualAuthenticator:
     """One virtual authenticator attached to a Playwright page (and the pages it navigates to)."""
 
@@ -25,6 +29,7 @@ class VirtualAuthenticator:
         self.cdp.send("WebAuthn.enable", {"enableUI": False})
         answer = self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {**PLATFORM, **options}})
         self.id = answer["authenticatorId"]
+        ATTACHED.append(self)
 
     def credentials(self):
         """What the authenticator holds: each credential's credentialId, isResidentCredential, rpId,
@@ -42,11 +47,30 @@ class VirtualAuthenticator:
             },
         )
 
+    def set_presence(self, automatic):
+        """Whether the authenticator answers by itself as if touched. Off, a pending request waits:
+        the username field's passkey autofill, which a member answers by picking a passkey, and
+        which this authenticator would otherwise answer on its own while a test types a password."""
+        self.cdp.send("WebAuthn.setAutomaticPresenceSimulation", {"authenticatorId": self.id, "enabled": automatic})
+
     def set_user_verified(self, verified):
         """Whether the next fingerprint, face or PIN check passes."""
         self.cdp.send("WebAuthn.setUserVerified", {"authenticatorId": self.id, "isUserVerified": verified})
 
     def remove(self):
+        ATTACHED.remove(self)
         self.cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.id})
         self.cdp.send("WebAuthn.disable")
         self.cdp.detach()
+
+
+def presence_off_while(page, step):
+    """Run `step` with this context's authenticators waiting for a touch (see set_presence), then back on."""
+    devices = [device for device in ATTACHED if device.page.context is page.context]
+    for device in devices:
+        device.set_presence(False)
+    try:
+        return step()
+    finally:
+        for device in devices:
+            device.set_presence(True)

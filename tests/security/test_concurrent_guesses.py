@@ -117,8 +117,8 @@ def test_it_treats_an_unknown_username_the_same_under_the_storm(app_servers, mem
         unknown_seen = {without_tries_left(page) for page in unknown_pages[seen]}
         assert known_seen == unknown_seen, seen
         assert len(known_seen) == 1, seen
-        if seen == "failed":  # the fourth failure sees 1 left at least
-            assert any(TRIES_LEFT.search(page) for page in known_pages[seen]), seen
+        # Whether any failure shows the line at all is timing too: four failures checked at once may
+        # all read the count after the fifth froze the account, when no line is shown.
     # Logged under the name's keyed stand-in (it names no account), counted all the same.
     assert SecurityEvent.objects.filter(username=pseudonym("alicia"), kind=Kind.SIGN_IN_FAILED).count() == 5
     assert outcome(LiveClient(servers[1]).sign_in("alicia", MEMBER_PASSWORD)) == "frozen"
