@@ -31,10 +31,16 @@ def _english_between_tests():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # The per-address limit lives in the cache; one test's failures must not throttle the next.
+    # The per-address limit lives in the cache; one test's failures must not throttle the next. Nor
+    # may the process's own count, kept while a cache call failed (security.throttle): on a loaded
+    # machine a Redis answer can miss its 0.5 s timeout, and that count would carry into later tests.
+    from security import throttle
+
     cache.clear()
+    throttle.reset_fallback()
     yield
     cache.clear()
+    throttle.reset_fallback()
 
 
 MEMBER_ANSWERS = {"first_concert": "The Proclaimers", "first_dish": "Omelette", "friend_street": "Elm Row"}
