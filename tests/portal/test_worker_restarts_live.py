@@ -223,8 +223,12 @@ def test_it_loses_only_what_a_killed_worker_held_and_its_slots_expire(nginx, mem
         f"page loads meanwhile {dict(pages.statuses)}"
     )
     assert set(answers) <= {302, 502}, answers  # nginx's 502 for a POST the worker had taken
-    # A GET the worker had taken went to the other server: every page load was answered.
-    assert not pages.errors and set(pages.statuses) == {("page", 200)}, (pages.errors, pages.statuses)
+    # A GET the worker had taken went to the other server: every page load was answered, except one
+    # whose answer the worker was writing at the instant of the kill (nginx cannot send on a response
+    # already begun): at most one per thread of the killed worker, cut short, never an error page.
+    cut = [error for kind, error in pages.errors if "IncompleteRead" in error]
+    assert len(cut) == len(pages.errors) and len(cut) <= THREADS, pages.errors
+    assert set(pages.statuses) == {("page", 200)}, (pages.errors, pages.statuses)
     # No more than the one worker had taken on: its threads' worth, and as many waiting.
     assert len(lost) <= 2 * THREADS, answers
     assert held <= len(lost)
